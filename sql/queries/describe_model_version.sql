@@ -1,0 +1,26 @@
+-- DESCRIBE MODEL m VERSION n: (info_name, info_value) rows for version $version of $model_id.
+WITH v AS (
+    SELECT v.*, o.full_name
+    FROM ucsql_model_version AS v
+    JOIN ucsql_catalog_objects() AS o ON o.securable_id = v.model_id
+    WHERE v.model_id = $model_id AND v.version = $version
+)
+SELECT info_name, info_value
+FROM (
+    SELECT 1 AS ord, 'model_name' AS info_name, full_name AS info_value FROM v
+    UNION ALL SELECT 2, 'version', version::VARCHAR FROM v
+    UNION ALL SELECT 3, 'status', status FROM v
+    UNION ALL SELECT 4, 'source', source FROM v
+    UNION ALL SELECT 5, 'run_id', run_id FROM v
+    UNION ALL SELECT 6, 'storage_location', storage_location FROM v
+    UNION ALL SELECT 7, 'comment', comment FROM v
+    UNION ALL SELECT 8, 'aliases',
+        (SELECT string_agg(alias, ', ' ORDER BY alias) FROM ucsql_model_alias
+         WHERE model_id = $model_id AND version = $version) FROM v
+    UNION ALL SELECT 9, 'tags',
+        (SELECT string_agg(key || coalesce(' = ' || value, ''), ', ' ORDER BY key)
+         FROM ucsql_model_version_tag WHERE model_id = $model_id AND version = $version) FROM v
+    UNION ALL SELECT 10, 'created_at', created_at::VARCHAR FROM v
+    UNION ALL SELECT 11, 'created_by', created_by FROM v
+)
+ORDER BY ord;

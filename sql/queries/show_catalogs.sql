@@ -1,0 +1,8 @@
+-- SHOW CATALOGS [LIKE ...]: the catalogs $principal may see. $patterns: lower-case GLOB
+-- patterns (any may match), or NULL for all.
+SELECT o.catalog_name AS catalog, o.owner, o.comment
+FROM ucsql_catalog_objects() AS o
+WHERE o.kind = 'CATALOG'
+  AND o.securable_id IN (SELECT securable_id FROM ucsql_visible($principal))
+  AND ($patterns IS NULL OR len(list_filter($patterns::VARCHAR[], p -> o.catalog_name GLOB p)) > 0)
+ORDER BY o.catalog_name;

@@ -1,0 +1,18 @@
+-- system.information_schema.registered_models: the models the caller may see (EXECUTE, MANAGE,
+-- ownership of it or of its schema or catalog, BROWSE on the catalog, or admin; with the gates).
+CREATE OR REPLACE TEMP VIEW sys__information_schema__registered_models AS
+SELECT
+    o.catalog_name,
+    o.schema_name,
+    o.model_name,
+    o.full_name,
+    o.owner,
+    o.comment,
+    o.created_at,
+    o.created_by,
+    o.updated_at,
+    o.updated_by,
+    o.storage_root AS storage_location
+FROM ucsql_catalog_objects() AS o
+WHERE o.kind = 'MODEL'
+  AND o.securable_id IN (SELECT securable_id FROM ucsql_visible(getvariable('ucsql_principal')));

@@ -1,0 +1,90 @@
+"""The Python API: ``ucsql.connect()`` and the catalog handle.
+
+    >>> import ucsql
+    >>> cat = ucsql.connect(principal="admin")
+    >>> cat.sql("CREATE CATALOG prod").message
+    'Created catalog prod.'
+    >>> cat.sql("SHOW CATALOGS").fetchall()
+    [('main', 'admin', 'Default catalog'), ('prod', 'admin', None)]
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Any
+
+from sqlglot import exp
+
+from . import dialect
+from .engine import Engine, record_refusal
+from .errors import ParseError, UnsupportedStatement
+from .metastore import Metastore
+from .result import Result
+
+
+def default_principal() -> str:
+    """Who you are in embedded mode: ``UCSQL_PRINCIPAL``, else the operating-system login name."""
+    return os.environ.get("UCSQL_PRINCIPAL") or getpass.getuser()
+
+
+class Catalog:
+    """A handle on a metastore, acting as one principal. Safe to share between threads."""
+
+    def __init__(self, engine: Engine, principal: str):
+        self.engine = engine
+        self.principal = principal
+
+    @property
+    def path(self) -> str:
+        return self.engine.metastore.path
+
+    def sql(self, text: str, params: dict[str, Any] | list[Any] | None = None) -> Result:
+        """Run a ``;``-separated script; return the last statement's result.
+
+        Statements run one after another, each in its own transaction; the first error stops
+        the script (the statements before it stay done). ``params`` binds ``?`` (a list) or
+        ``$name`` / ``:name`` (a dict) placeholders.
+        """
+        try:
+            statements = dialect.parse(text)
+        except UnsupportedStatement as e:
+            record_refusal(self.engine, self.principal, e.kind, text, "DENIED", e.reason)
+            raise
+        except ParseError as e:
+            record_refusal(self.engine, self.principal, "PARSE", text, "FAILED", e.reason)
+            raise
+        result = Result.done("Nothing to run.")
+        for node in statements:
+            result = self.engine.execute(node, self.principal, params)
+        return result
+
+    def execute(self, node: exp.Expression, params: Any = None) -> Result:
+        """Run one already-built statement node (how the MLflow façade talks to the engine)."""
+        return self.engine.execute(node, self.principal, params)
+
+    def as_principal(self, principal: str) -> Catalog:
+        """The same metastore, acting as another principal (for tests, servers, admin tools)."""
+        return Catalog(self.engine, principal)
+
+    def close(self) -> None:
+        self.engine.metastore.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<ucsql.Catalog {self.path} as {self.principal}>"
+
+
+def connect(path: str | os.PathLike = ":memory:", principal: str | None = None) -> Catalog:
+    """Open (or create) the metastore at ``path`` and act as ``principal``.
+
+    A new file is bootstrapped with ``principal`` as its admin, catalog ``main`` and schema
+    ``main.default``. ``principal`` defaults to ``UCSQL_PRINCIPAL`` or the login name.
+    """
+    principal = principal or default_principal()
+    return Catalog(Engine(Metastore(path, creator=principal)), principal)

@@ -1,0 +1,292 @@
+"""The one engine path: every interface (SQL text, Python API, CLI, MLflow façade) runs statements here.
+
+``Engine.execute(node, principal)`` runs one parsed statement as ``principal`` in one transaction:
+authorize (one check against ``sql/session/06_authorize.sql``), change, audit. A refused or
+failed statement is rolled back, so it changes nothing, and its audit row is written afterwards
+in a transaction of its own. Handlers live in ``ucsql.handlers``; this module is the frame
+around them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from . import names, queries
+from .errors import InvalidArgument, NotFound, PermissionDenied, UcsqlError
+from .metastore import Metastore
+from .result import Result
+from .storage import LocalStorage, ModelStorage
+
+# DuckDB resolves concurrent writes optimistically: a transaction that touched a row another one
+# committed first fails at commit and is retried from the start (the check included).
+_CONFLICT_RETRIES = 20
+
+
+@dataclass
+class Securable:
+    """A resolved catalog, schema, model or the metastore."""
+
+    id: int
+    kind: str
+    full_name: str
+    catalog_id: int | None = None
+    schema_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.full_name}"
+
+
+@dataclass
+class Context:
+    """What a handler needs to run one statement: the cursor inside the transaction, who is
+    asking, the bound parameters, and what to audit."""
+
+    engine: Engine
+    principal: str
+    params: dict[str, Any] | list[Any]
+    statement: str
+    action: str
+    cur: duckdb.DuckDBPyConnection | None = None
+    audit_kind: str | None = None
+    audit_name: str | None = None
+    detail: str | None = None
+    _positional: int = 0
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    _on_rollback: list[Callable[[], None]] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    # -- SQL ------------------------------------------------------------------------------
+    def q(self, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
+        """Run ``sql/queries/<name>.sql`` with named parameters; return the cursor."""
+        return queries.run(self.cur, f"queries/{name}", **params)
+
+    def one(self, name: str, **params: Any) -> dict[str, Any] | None:
+        """The first row of a named query as a dict, or None."""
+        cur = self.q(name, **params)
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row))
+
+    # -- values -----------------------------------------------------------------------------
+    def value(self, node: exp.Expression | None) -> Any:
+        """The Python value of a literal, NULL or placeholder node (bound from ``params``)."""
+        if node is None or isinstance(node, exp.Null):
+            return None
+        if isinstance(node, exp.Placeholder):
+            return self._bind(node.name or None)
+        if isinstance(node, exp.Literal):
+            return node.this if node.is_string else node.this
+        if isinstance(node, (exp.Identifier, exp.Var)):
+            return node.name
+        if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+            return "-" + node.this.this
+        if isinstance(node, exp.Boolean):
+            return node.this
+        raise InvalidArgument(f"Expected a literal value or a parameter, found {node.sql()!r}.")
+
+    def text(self, node: exp.Expression | None) -> str | None:
+        value = self.value(node)
+        return None if value is None else str(value)
+
+    def _bind(self, name: str | None) -> Any:
+        params = self.params
+        if name is None:
+            if not isinstance(params, (list, tuple)):
+                raise InvalidArgument("The statement uses ? parameters; pass params as a list.")
+            if self._positional >= len(params):
+                raise InvalidArgument(f"The statement has more ? parameters than the "
+                                      f"{len(params)} values given.")
+            self._positional += 1
+            return params[self._positional - 1]
+        if isinstance(params, dict) and name in params:
+            return params[name]
+        if isinstance(params, (list, tuple)) and name.isdigit() and 0 < int(name) <= len(params):
+            return params[int(name) - 1]
+        raise InvalidArgument(f"No value given for parameter {name!r}; pass params={{{name!r}: ...}}.")
+
+    # -- names and objects --------------------------------------------------------------------
+    def resolve(self, kind: str, table: exp.Expression | None, *, must_exist: bool = True) -> Securable:
+        """The securable a name denotes. One- and two-part model names resolve against main/default;
+        a one-part schema name against main. Raises NotFound naming the first missing level."""
+        kind = "MODEL" if kind == "FUNCTION" else kind
+        if kind == "METASTORE":
+            row = self.one("resolve_path", catalog=None, schema=None, model=None)
+            return Securable(row["metastore_id"], "METASTORE", "metastore")
+        catalog, schema, model = self.path(kind, table)
+        self.audit_kind = kind
+        self.audit_name = ".".join(p for p in (catalog, schema, model) if p)
+        row = self.one("resolve_path", catalog=catalog, schema=schema, model=model)
+        if row["catalog_id"] is None:
+            raise NotFound(f"Catalog {catalog} does not exist. Use SHOW CATALOGS to see the catalogs "
+                           "you can use.")
+        if kind in ("SCHEMA", "MODEL") and row["schema_id"] is None:
+            raise NotFound(f"Schema {catalog}.{schema} does not exist. Use SHOW SCHEMAS IN {catalog}.")
+        if kind == "MODEL" and row["model_id"] is None and must_exist:
+            raise NotFound(f"Model {catalog}.{schema}.{model} does not exist. "
+                           f"Use SHOW MODELS IN {catalog}.{schema}.")
+        ids = {"CATALOG": row["catalog_id"], "SCHEMA": row["schema_id"], "MODEL": row["model_id"]}
+        return Securable(ids[kind], kind, self.audit_name, row["catalog_id"], row["schema_id"])
+
+    def path(self, kind: str, table: exp.Expression | None) -> tuple[str, str | None, str | None]:
+        """(catalog, schema, model) of a name, validated and lower-cased, defaults filled in."""
+        kind = "MODEL" if kind == "FUNCTION" else kind
+        parts = [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this)
+                 if p is not None and p.name != ""] if table is not None else []
+        want = {"CATALOG": 1, "SCHEMA": 2, "MODEL": 3}[kind]
+        written = ".".join(parts)
+        if not parts or len(parts) > want:
+            raise InvalidArgument(f"{kind.title()} name {written!r} has {len(parts)} parts; "
+                                  f"a {kind.lower()} name has at most {want} "
+                                  f"(e.g. {'prod.ml_team.iris'.rsplit('.', 3 - want)[0] if want < 3 else 'prod.ml_team.iris'}).")
+        defaults = ["main", "default"][: want - len(parts)]
+        full = defaults + parts if kind == "MODEL" else (["main"] + parts if len(parts) < want else parts)
+        levels = ("catalog", "schema", "model")
+        checked = [names.securable_name(p, levels[i]) for i, p in enumerate(full)]
+        return (checked + [None, None])[0], (checked + [None, None])[1], (checked + [None, None, None])[2]
+
+    def securable(self, securable_id: int) -> Securable:
+        row = self.one("securable_name", securable_id=securable_id)
+        return Securable(securable_id, row["kind"], row["full_name"], row["catalog_id"], row["schema_id"])
+
+    def principal_id(self, name: str, kind: str = "USER") -> int:
+        """The id of a principal, recording a user the first time it is named (no CREATE USER)."""
+        names.principal_name(name)
+        row = self.one("principal_by_name", name=name)
+        if row is None:
+            row = self.one("insert_principal", name=name, kind=kind, by=self.principal)
+        return row["principal_id"]
+
+    # -- authorization ------------------------------------------------------------------------
+    def authorize(self, operation: str, target: Securable, *, what: str | None = None) -> None:
+        """Refuse (PermissionDenied) unless the caller may do ``operation`` on ``target``.
+
+        The decision, and the privilege named as missing, come from sql/session/06_authorize.sql.
+        """
+        row = self.one("authorize", principal=self.principal, securable_id=target.id,
+                       operation=operation)
+        if row and row["allowed"]:
+            return
+        missing = row["missing"] if row else []
+        parts = []
+        for term in missing or []:
+            on = self.securable(term["on_id"]) if term["on_id"] is not None else target
+            parts.append(f"{term['privilege']} on {on}" if term["privilege"] != "OWNER"
+                         else f"ownership of {on}" if on.kind != "METASTORE"
+                         else "metastore admin")
+        need = " and ".join(parts) or "a privilege"
+        doing = what or self.action.replace("_", " ").lower()
+        raise PermissionDenied(
+            f"Permission denied: {self.principal} cannot {doing} on {target}: missing {need}.",
+            principal=self.principal, operation=self.action, securable=str(target), missing=need)
+
+    def is_admin(self) -> bool:
+        return bool(self.one("is_admin", principal=self.principal)["is_admin"])
+
+    # -- transaction hooks ------------------------------------------------------------------
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    def on_rollback(self, fn: Callable[[], None]) -> None:
+        self._on_rollback.append(fn)
+
+
+class Engine:
+    """Runs statements against one metastore. Thread-safe: each thread uses its own cursor."""
+
+    def __init__(self, metastore: Metastore, storage: ModelStorage | None = None):
+        self.metastore = metastore
+        self.storage = storage or LocalStorage()
+
+    def execute(self, node: exp.Expression, principal: str, params: Any = None,
+                statement: str | None = None) -> Result:
+        """Run one statement node as ``principal``. ``statement`` is the text for the audit row
+        (the canonical SQL of the node when not given)."""
+        from .handlers import handler_for  # handlers import this module
+
+        names.principal_name(principal)
+        handler, action = handler_for(node)
+        ctx = Context(self, principal, params if params is not None else {},
+                      statement or _canonical(node), action)
+        for attempt in range(_CONFLICT_RETRIES):
+            ctx._positional = 0
+            ctx._after_commit.clear()
+            ctx._on_rollback.clear()
+            try:
+                with self.metastore.transaction() as cur:
+                    ctx.cur = cur
+                    result = handler(ctx, node)
+                    self._audit(ctx, "ALLOWED", ctx.detail)
+            except duckdb.TransactionException as e:
+                _run_all(ctx._on_rollback)
+                if "conflict" in str(e).lower() and attempt + 1 < _CONFLICT_RETRIES:
+                    time.sleep(0.001 * (attempt + 1))
+                    continue
+                self._refused(ctx, "FAILED", str(e))
+                raise UcsqlError(f"The metastore is busy: {e}. Retry the statement.") from None
+            except PermissionDenied as e:
+                _run_all(ctx._on_rollback)
+                self._refused(ctx, "DENIED", e.message)
+                raise
+            except UcsqlError as e:
+                _run_all(ctx._on_rollback)
+                self._refused(ctx, "FAILED", e.message)
+                raise
+            except BaseException as e:
+                _run_all(ctx._on_rollback)
+                self._refused(ctx, "FAILED", f"{type(e).__name__}: {e}")
+                raise
+            else:
+                _run_all(ctx._after_commit)
+                return result
+        raise AssertionError("unreachable")
+
+    def _audit(self, ctx: Context, result: str, detail: str | None) -> None:
+        queries.run(ctx.cur, "queries/insert_audit", principal=ctx.principal, action=ctx.action,
+                    securable_kind=ctx.audit_kind, securable_name=ctx.audit_name, result=result,
+                    detail=detail, statement=ctx.statement)
+
+    def _refused(self, ctx: Context, result: str, detail: str) -> None:
+        """Audit a refused or failed statement after its transaction was rolled back."""
+        for cleanup in ctx.memo.pop("discard_on_failure", []):
+            cleanup()
+        with self.metastore.transaction() as cur:
+            ctx.cur = cur
+            self._audit(ctx, result, detail)
+
+
+def _canonical(node: exp.Expression) -> str:
+    if "sql" in node.meta:
+        return node.meta["sql"]
+    from .dialect import Statement, Ucsql
+    if isinstance(node, (Statement, exp.Grant, exp.Revoke)):
+        return node.sql(dialect=Ucsql)
+    return node.sql(dialect="duckdb")
+
+
+def _run_all(callbacks: list[Callable[[], None]]) -> None:
+    for fn in reversed(callbacks):
+        fn()
+    callbacks.clear()
+
+
+def storage_root_for(ctx: Context, securable: Securable) -> Path:
+    """Where a model's files go: the schema's MANAGED LOCATION, else the catalog's, else the
+    folder beside the metastore file."""
+    row = ctx.one("storage_root", securable_id=securable.id)
+    root = row["storage_root"] if row else None
+    return Path(root) if root else ctx.engine.metastore.storage_root
+
+
+def record_refusal(engine: Engine, principal: str, action: str, statement: str, result: str,
+                   detail: str) -> None:
+    """Audit a statement refused before it reached a handler (unparseable or unsupported SQL)."""
+    ctx = Context(engine, principal, {}, statement, action)
+    engine._refused(ctx, result, detail)

@@ -1,0 +1,72 @@
+"""Statement handlers: one function per statement kind, each ``(ctx, node) -> Result``.
+
+A handler resolves names, calls ``ctx.authorize`` once per securable it touches (before changing
+anything), then changes the metastore through named queries. The engine wraps it in the
+transaction and writes the audit row.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .. import dialect as d
+from ..errors import UnsupportedStatement
+from . import access, looking, models, namespace
+
+_HANDLERS = {
+    d.CreateSecurable: namespace.create_securable,
+    d.DropSecurable: namespace.drop_securable,
+    d.CommentOn: namespace.comment_on,
+    d.SetOwner: namespace.set_owner,
+    d.RenameModel: namespace.rename_model,
+    d.SetTags: namespace.set_tags,
+    d.UnsetTags: namespace.unset_tags,
+    d.AddModelVersion: models.add_model_version,
+    d.DropModelVersion: models.drop_model_version,
+    d.SetModelAlias: models.set_alias,
+    d.DropModelAlias: models.drop_alias,
+    exp.Grant: access.grant,
+    exp.Revoke: access.revoke,
+    d.CreateGroup: access.create_group,
+    d.DropGroup: access.drop_group,
+    d.AlterGroup: access.alter_group,
+    d.ShowGrants: access.show_grants,
+    d.ShowGrantsTo: access.show_grants_to,
+    d.ShowCatalogs: looking.show_catalogs,
+    d.ShowSchemas: looking.show_schemas,
+    d.ShowModels: looking.show_models,
+    d.ShowVersions: looking.show_versions,
+    d.ShowGroups: looking.show_groups,
+    d.ShowGroupMembers: looking.show_group_members,
+    d.DescribeSecurable: looking.describe,
+}
+
+
+def action_name(node: exp.Expression) -> str:
+    """The audit action of a statement: CREATE_MODEL, DROP_SCHEMA, GRANT, SET_ALIAS, SELECT ..."""
+    kind = str(node.args.get("kind") or "").upper().replace("FUNCTION", "MODEL")
+    special = {
+        d.CreateSecurable: f"CREATE_{kind}", d.DropSecurable: f"DROP_{kind}",
+        d.CommentOn: f"COMMENT_ON_{kind}", d.SetOwner: f"SET_OWNER_{kind}",
+        d.SetTags: "SET_TAGS", d.UnsetTags: "UNSET_TAGS",
+        d.AddModelVersion: "ADD_MODEL_VERSION", d.DropModelVersion: "DROP_MODEL_VERSION",
+        d.SetModelAlias: "SET_ALIAS", d.DropModelAlias: "DROP_ALIAS",
+    }
+    if type(node) in special:
+        return special[type(node)]
+    if isinstance(node, exp.Query):
+        return "SELECT"
+    # CamelCase class name -> UPPER_SNAKE (RenameModel -> RENAME_MODEL)
+    name = type(node).__name__
+    return "".join("_" + c if c.isupper() and i else c for i, c in enumerate(name)).upper()
+
+
+def handler_for(node: exp.Expression):
+    """(handler, audit action) for a parsed statement."""
+    if isinstance(node, exp.Query):
+        return looking.select, "SELECT"
+    handler = _HANDLERS.get(type(node))
+    if handler is None:
+        raise UnsupportedStatement(f"{type(node).__name__} is not a ucsql statement.",
+                                   kind=type(node).__name__)
+    return handler, action_name(node)

@@ -1,0 +1,94 @@
+"""SHOW, DESCRIBE and SELECT: reading, always filtered to what the caller may see."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..engine import Context
+from ..errors import PermissionDenied
+from ..result import Result
+from ..select_guard import guard_select
+
+
+def _like(ctx: Context, node: exp.Expression) -> list[str] | None:
+    """A Databricks LIKE pattern ('pr*|dev*') as a list of GLOB patterns (case-insensitive)."""
+    pattern = ctx.text(node.args.get("like"))
+    if pattern is None:
+        return None
+    return [p.strip().lower() for p in pattern.split("|")]
+
+
+def show_catalogs(ctx: Context, node: exp.Expression) -> Result:
+    return Result(ctx.q("show_catalogs", principal=ctx.principal, patterns=_like(ctx, node)).arrow())
+
+
+def show_schemas(ctx: Context, node: exp.Expression) -> Result:
+    catalog_id = None
+    if node.this is not None:
+        catalog = ctx.resolve("CATALOG", node.this)
+        ctx.authorize("SEE_CATALOG", catalog, what=f"list the schemas of {catalog}")
+        catalog_id = catalog.id
+    return Result(ctx.q("show_schemas", principal=ctx.principal, catalog_id=catalog_id,
+                        patterns=_like(ctx, node)).arrow())
+
+
+def show_models(ctx: Context, node: exp.Expression) -> Result:
+    schema_id = None
+    if node.this is not None:
+        schema = ctx.resolve("SCHEMA", node.this)
+        ctx.authorize("SEE_SCHEMA", schema, what=f"list the models of {schema}")
+        schema_id = schema.id
+    return Result(ctx.q("show_models", principal=ctx.principal, schema_id=schema_id,
+                        patterns=_like(ctx, node)).arrow())
+
+
+def show_versions(ctx: Context, node: exp.Expression) -> Result:
+    model = ctx.resolve("MODEL", node.this)
+    ctx.authorize("READ_METADATA", model, what=f"list the versions of {model}")
+    return Result(ctx.q("show_versions", model_id=model.id).arrow())
+
+
+def show_groups(ctx: Context, node: exp.Expression) -> Result:
+    return Result(ctx.q("show_groups").arrow())
+
+
+def show_group_members(ctx: Context, node: exp.Expression) -> Result:
+    from .access import _group
+    name, row = _group(ctx, node.this)
+    if row is None or row["kind"] != "GROUP":
+        from ..errors import NotFound
+        raise NotFound(f"Group {name} does not exist. Use SHOW GROUPS.")
+    return Result(ctx.q("show_group_members", group_id=row["principal_id"]).arrow())
+
+
+_SEE = {"CATALOG": "SEE_CATALOG", "SCHEMA": "SEE_SCHEMA", "MODEL": "READ_METADATA"}
+
+
+def describe(ctx: Context, node: exp.Expression) -> Result:
+    """DESCRIBE kind x [VERSION n]: (info_name, info_value) rows, as Databricks prints them."""
+    from .namespace import _existing_version, _kind
+    kind = _kind(node)
+    target = ctx.resolve(kind, node.this)
+    ctx.authorize(_SEE[kind], target, what=f"describe {target}")
+    version = node.args.get("version")
+    if version is not None:
+        number = _existing_version(ctx, target, ctx.value(version))
+        return Result(ctx.q("describe_model_version", model_id=target.id, version=number).arrow())
+    return Result(ctx.q("describe_securable", securable_id=target.id,
+                        extended=bool(node.args.get("extended"))).arrow())
+
+
+def select(ctx: Context, node: exp.Expression) -> Result:
+    """A read-only query over the system views, checked by the SELECT guard, run as the caller."""
+    views = ctx.engine.metastore.views
+    guarded = guard_select(node, views, ctx.principal)
+    ctx.audit_name = ", ".join(f"system.{s}.{v}" for s, v in sorted(guarded.views)) or None
+    if ("access", "audit") in guarded.views and not ctx.is_admin():
+        raise PermissionDenied(
+            f"Permission denied: {ctx.principal} cannot read system.access.audit: only the "
+            "metastore admin may read the audit log.",
+            principal=ctx.principal, operation="SELECT", securable="system.access.audit",
+            missing="metastore admin")
+    ctx.q("set_principal", principal=ctx.principal)
+    params = ctx.params if ctx.params else None
+    return Result(ctx.cur.execute(guarded.sql, params).arrow())

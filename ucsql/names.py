@@ -1,0 +1,118 @@
+"""Validation of names, tags, aliases and comments (privileges.md, "Constraints").
+
+Every check raises ``InvalidArgument`` with a message that says which value, what is wrong with
+it, and how to fix it. Nothing here touches the database.
+
+    >>> securable_name("ML_Team", "schema")
+    'ml_team'
+    >>> alias("Champion")
+    'Champion'
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidArgument
+
+MAX_NAME = 255
+MAX_COMMENT = 65_536
+MAX_TAG_VALUE = 1_000
+MAX_TAGS = 50
+MAX_ALIASES = 10
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ALIAS = re.compile(r"[A-Za-z0-9_-]+")
+_VERSION_LIKE = re.compile(r"[vV][0-9]+")
+_TAG_FORBIDDEN = set(".,-=/:")
+
+
+def securable_name(name: str, kind: str) -> str:
+    """A catalog, schema or model name part: 1-255 characters without ``.``, space, ``/``,
+    control characters or DEL; returned lower-case (names are case-insensitive)."""
+    where = f"{kind} name {name!r}"
+    if not name:
+        raise InvalidArgument(f"The {kind} name is empty. Give a name of 1-255 characters.")
+    if len(name) > MAX_NAME:
+        raise InvalidArgument(f"The {where[:60]}... is {len(name)} characters long; "
+                              f"names are at most {MAX_NAME} characters.")
+    bad = sorted({c for c in name if c in "./ " or _CONTROL.match(c)})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise InvalidArgument(f"The {where} contains {shown}; names may not contain '.', space, "
+                              "'/' or control characters, even in backticks. Use '_' instead.")
+    return name.lower()
+
+
+def principal_name(name: str) -> str:
+    """A user or group name: 1-255 characters, no control characters. Case is kept."""
+    if not name or len(name) > MAX_NAME or _CONTROL.search(name):
+        raise InvalidArgument(f"Principal name {name!r} is not valid: use 1-255 characters "
+                              "without control characters, e.g. `alice@example.com`.")
+    return name
+
+
+def alias(name: str) -> str:
+    """An alias: 1-255 letters, digits, ``_`` or ``-``; not ``latest``, not ``v<digits>``, not
+    all digits. Case-sensitive."""
+    if not name or len(name) > MAX_NAME or not _ALIAS.fullmatch(name):
+        raise InvalidArgument(f"Alias {name!r} is not valid: use 1-255 letters, digits, '_' or '-', "
+                              "e.g. Champion.")
+    if name.lower() == "latest" or _VERSION_LIKE.fullmatch(name) or name.isdigit():
+        raise InvalidArgument(f"Alias {name!r} is reserved: 'latest', 'v' followed by digits and "
+                              "plain numbers already name versions. Choose another, e.g. Champion.")
+    return name
+
+
+def tag_key(key: str) -> str:
+    """A tag key: 1-255 characters without ``. , - = / :`` and without leading or trailing spaces
+    (keys starting with ``mlflow.`` are MLflow system tags and may contain dots)."""
+    if not key or len(key) > MAX_NAME:
+        raise InvalidArgument(f"Tag key {key[:60]!r} is not valid: use 1-255 characters.")
+    if key != key.strip():
+        raise InvalidArgument(f"Tag key {key!r} has leading or trailing spaces; remove them.")
+    allowed = set(".") if key.startswith("mlflow.") else set()
+    bad = sorted((set(key) & _TAG_FORBIDDEN) - allowed)
+    if bad or _CONTROL.search(key):
+        shown = ", ".join(repr(c) for c in bad) or "a control character"
+        raise InvalidArgument(f"Tag key {key!r} contains {shown}; tag keys may not contain "
+                              ". , - = / : (use '_' instead).")
+    return key
+
+
+def tag_value(key: str, value: str | None) -> str | None:
+    if value is not None and len(value) > MAX_TAG_VALUE:
+        raise InvalidArgument(f"The value of tag {key!r} is {len(value)} characters long; "
+                              f"tag values are at most {MAX_TAG_VALUE:,} characters.")
+    return value
+
+
+def comment(text: str | None) -> str | None:
+    if text is not None and len(text) > MAX_COMMENT:
+        raise InvalidArgument(f"The comment is {len(text):,} characters long; comments are at most "
+                              f"{MAX_COMMENT:,} characters.")
+    return text
+
+
+def version_number(value: object) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise InvalidArgument(f"Version {value!r} is not a number; versions are 1, 2, 3 ...") from None
+    if number < 1:
+        raise InvalidArgument(f"Version {number} is not valid; versions start at 1.")
+    return number
+
+
+PRIVILEGES = (
+    "CREATE_CATALOG", "USE_CATALOG", "CREATE_SCHEMA", "BROWSE", "USE_SCHEMA", "CREATE_MODEL",
+    "CREATE_FUNCTION", "CREATE_MODEL_VERSION", "EXECUTE", "APPLY_TAG", "MANAGE", "ALL_PRIVILEGES",
+)
+
+
+def privilege(text: str) -> str:
+    """``use catalog`` / ``USE_CATALOG`` -> ``USE_CATALOG``."""
+    name = "_".join(text.upper().split()).replace(" ", "_")
+    if name not in PRIVILEGES:
+        raise InvalidArgument(f"Unknown privilege {text!r}. Privileges are: {', '.join(PRIVILEGES)}.")
+    return name

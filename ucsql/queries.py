@@ -1,0 +1,69 @@
+"""Loads the SQL files of ``sql/`` by name and runs them with bound parameters.
+
+Each file holds one query (or, for migrations and session setup, a few statements) with DuckDB
+``$name`` parameters. Python never builds SQL text: it picks a file and binds values.
+
+    >>> "authorize" in {p.stem[3:] for p in sql_dir().joinpath("session").glob("*.sql")}
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+
+@functools.cache
+def sql_dir() -> Path:
+    """The ``sql/`` folder: inside the installed wheel (``ucsql/sql``), else beside the package
+    in a source checkout."""
+    packaged = Path(str(resources.files("ucsql"))) / "sql"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "sql"
+
+
+class Query:
+    """The statements of one SQL file, parsed once by DuckDB and run with named parameters."""
+
+    def __init__(self, name: str, text: str):
+        self.name = name
+        self.text = text
+        self.statements = duckdb.extract_statements(text)
+        self.parameters = set().union(*(s.named_parameters for s in self.statements))
+
+    def run(self, cursor: duckdb.DuckDBPyConnection, params: dict[str, Any] | None = None):
+        """Run every statement; return the cursor positioned on the last one's result.
+
+        Each statement receives only the parameters it names, so one file may mix statements.
+        """
+        params = params or {}
+        missing = self.parameters - params.keys()
+        if missing:
+            raise KeyError(f"sql/{self.name}.sql needs parameters {sorted(missing)}")
+        for statement in self.statements:
+            cursor.execute(statement, {k: params[k] for k in statement.named_parameters})
+        return cursor
+
+
+@functools.cache
+def load(name: str) -> Query:
+    """The query in ``sql/<name>.sql``, e.g. ``load("queries/model_by_name")``."""
+    path = sql_dir() / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"ucsql is missing its SQL file sql/{name}.sql; reinstall ucsql")
+    return Query(name, path.read_text(encoding="utf-8"))
+
+
+def run(cursor: duckdb.DuckDBPyConnection, name: str, **params: Any):
+    """Shorthand: ``run(cur, "queries/model_by_name", name=...)``."""
+    return load(name).run(cursor, params)
+
+
+def names(folder: str) -> list[str]:
+    """The query names in one folder of ``sql/``, in file order (for session setup, migrations)."""
+    return [f"{folder}/{p.stem}" for p in sorted((sql_dir() / folder).glob("*.sql"))]
