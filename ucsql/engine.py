@@ -63,17 +63,18 @@ class Context:
     memo: dict[str, Any] = field(default_factory=dict)
 
     # -- SQL ------------------------------------------------------------------------------
-    def q(self, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
-        """Run ``sql/queries/<name>.sql`` with named parameters; return the cursor."""
-        return queries.run(self.cur, f"queries/{name}", **params)
+    def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
+        """Run ``sql/queries/<name>.sql`` with named parameters; return its rows."""
+        return queries.run(self.cur, f"queries/{name}", **params)[1]
 
-    def one(self, name: str, **params: Any) -> dict[str, Any] | None:
+    def table(self, name: str, /, **params: Any):
+        """The rows of ``sql/queries/<name>.sql`` as an Arrow table."""
+        return queries.load(f"queries/{name}").arrow(self.cur, params)
+
+    def one(self, name: str, /, **params: Any) -> dict[str, Any] | None:
         """The first row of a named query as a dict, or None."""
-        cur = self.q(name, **params)
-        row = cur.fetchone()
-        if row is None:
-            return None
-        return dict(zip([d[0] for d in cur.description], row))
+        columns, rows = queries.run(self.cur, f"queries/{name}", **params)
+        return dict(zip(columns, rows[0])) if rows else None
 
     # -- values -----------------------------------------------------------------------------
     def value(self, node: exp.Expression | None) -> Any:
@@ -182,9 +183,9 @@ class Context:
                          else f"ownership of {on}" if on.kind != "METASTORE"
                          else "metastore admin")
         need = " and ".join(parts) or "a privilege"
-        doing = what or self.action.replace("_", " ").lower()
+        doing = what or f"{self.action.replace('_', ' ').lower()} on {target}"
         raise PermissionDenied(
-            f"Permission denied: {self.principal} cannot {doing} on {target}: missing {need}.",
+            f"Permission denied: {self.principal} cannot {doing}: missing {need}.",
             principal=self.principal, operation=self.action, securable=str(target), missing=need)
 
     def is_admin(self) -> bool:

@@ -37,17 +37,31 @@ class Query:
         self.parameters = set().union(*(s.named_parameters for s in self.statements))
 
     def run(self, cursor: duckdb.DuckDBPyConnection, params: dict[str, Any] | None = None):
-        """Run every statement; return the cursor positioned on the last one's result.
+        """Run every statement; return the last one's rows as ``(column names, rows)``.
 
         Each statement receives only the parameters it names, so one file may mix statements.
+        Every result is read to the end: DuckDB refuses new work on a cursor with an unfinished
+        result.
         """
         params = params or {}
         missing = self.parameters - params.keys()
         if missing:
             raise KeyError(f"sql/{self.name}.sql needs parameters {sorted(missing)}")
+        columns, rows = [], []
         for statement in self.statements:
             cursor.execute(statement, {k: params[k] for k in statement.named_parameters})
-        return cursor
+            columns = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+        return columns, rows
+
+    def arrow(self, cursor: duckdb.DuckDBPyConnection, params: dict[str, Any] | None = None):
+        """Run the file and return the last statement's rows as an Arrow table."""
+        *before, last = self.statements
+        params = params or {}
+        for statement in before:
+            cursor.execute(statement, {k: params[k] for k in statement.named_parameters})
+        return cursor.sql(last.query, params={k: params[k] for k in last.named_parameters}
+                          ).to_arrow_table()
 
 
 @functools.cache
@@ -59,8 +73,8 @@ def load(name: str) -> Query:
     return Query(name, path.read_text(encoding="utf-8"))
 
 
-def run(cursor: duckdb.DuckDBPyConnection, name: str, **params: Any):
-    """Shorthand: ``run(cur, "queries/model_by_name", name=...)``."""
+def run(cursor: duckdb.DuckDBPyConnection, name: str, /, **params: Any):
+    """Shorthand: ``run(cur, "queries/resolve_path", catalog=...)`` -> (columns, rows)."""
     return load(name).run(cursor, params)
 
 

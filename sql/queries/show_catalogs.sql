@@ -4,5 +4,5 @@ SELECT o.catalog_name AS catalog, o.owner, o.comment
 FROM ucsql_catalog_objects() AS o
 WHERE o.kind = 'CATALOG'
   AND o.securable_id IN (SELECT securable_id FROM ucsql_visible($principal))
-  AND ($patterns IS NULL OR len(list_filter($patterns::VARCHAR[], p -> o.catalog_name GLOB p)) > 0)
+  AND ($patterns IS NULL OR len(list_filter($patterns::VARCHAR[], lambda p: o.catalog_name GLOB p)) > 0)
 ORDER BY o.catalog_name;

@@ -9,5 +9,5 @@ JOIN ucsql_securable AS s USING (securable_id)
 WHERE o.kind = 'MODEL'
   AND ($schema_id IS NULL OR s.parent_id = $schema_id)
   AND o.securable_id IN (SELECT securable_id FROM ucsql_visible($principal))
-  AND ($patterns IS NULL OR len(list_filter($patterns::VARCHAR[], p -> o.model_name GLOB p)) > 0)
+  AND ($patterns IS NULL OR len(list_filter($patterns::VARCHAR[], lambda p: o.model_name GLOB p)) > 0)
 ORDER BY o.full_name;

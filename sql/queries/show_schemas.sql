@@ -6,5 +6,5 @@ JOIN ucsql_securable AS s USING (securable_id)
 WHERE o.kind = 'SCHEMA'
   AND ($catalog_id IS NULL OR s.parent_id = $catalog_id)
   AND o.securable_id IN (SELECT securable_id FROM ucsql_visible($principal))
-  AND ($patterns IS NULL OR len(list_filter($patterns::VARCHAR[], p -> o.schema_name GLOB p)) > 0)
+  AND ($patterns IS NULL OR len(list_filter($patterns::VARCHAR[], lambda p: o.schema_name GLOB p)) > 0)
 ORDER BY o.catalog_name, o.schema_name;

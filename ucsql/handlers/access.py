@@ -99,7 +99,7 @@ def drop_group(ctx: Context, node: exp.Expression) -> Result:
         raise NotFound(f"Group {name} does not exist. Use SHOW GROUPS.")
     if name == ACCOUNT_USERS:
         raise InvalidArgument("`account users` is built in and cannot be dropped.")
-    owned = ctx.q("owned_by", principal_id=row["principal_id"]).fetchall()
+    owned = ctx.q("owned_by", principal_id=row["principal_id"])
     if owned:
         shown = ", ".join(f"{k.lower()} {n}" for k, n in owned[:3])
         raise InvalidArgument(f"Group {name} owns {shown}{' ...' if len(owned) > 3 else ''}; "
@@ -156,7 +156,7 @@ def show_grants(ctx: Context, node: exp.Expression) -> Result:
     principal = node.args["principal"].name if node.args.get("principal") else None
     if not _may_see_grants_of(ctx, principal):
         ctx.authorize("MANAGE", target, what=f"show the grants on {target}")
-    return Result(ctx.q("show_grants_on", securable_id=target.id, principal=principal).arrow())
+    return Result(ctx.table("show_grants_on", securable_id=target.id, principal=principal))
 
 
 def show_grants_to(ctx: Context, node: exp.Expression) -> Result:
@@ -168,4 +168,4 @@ def show_grants_to(ctx: Context, node: exp.Expression) -> Result:
             "metastore admin may list another principal's grants.",
             principal=ctx.principal, operation=ctx.action, securable=principal,
             missing="metastore admin")
-    return Result(ctx.q("show_grants_to", principal=principal).arrow())
+    return Result(ctx.table("show_grants_to", principal=principal))

@@ -19,7 +19,7 @@ def _like(ctx: Context, node: exp.Expression) -> list[str] | None:
 
 
 def show_catalogs(ctx: Context, node: exp.Expression) -> Result:
-    return Result(ctx.q("show_catalogs", principal=ctx.principal, patterns=_like(ctx, node)).arrow())
+    return Result(ctx.table("show_catalogs", principal=ctx.principal, patterns=_like(ctx, node)))
 
 
 def show_schemas(ctx: Context, node: exp.Expression) -> Result:
@@ -28,8 +28,8 @@ def show_schemas(ctx: Context, node: exp.Expression) -> Result:
         catalog = ctx.resolve("CATALOG", node.this)
         ctx.authorize("SEE_CATALOG", catalog, what=f"list the schemas of {catalog}")
         catalog_id = catalog.id
-    return Result(ctx.q("show_schemas", principal=ctx.principal, catalog_id=catalog_id,
-                        patterns=_like(ctx, node)).arrow())
+    return Result(ctx.table("show_schemas", principal=ctx.principal, catalog_id=catalog_id,
+                        patterns=_like(ctx, node)))
 
 
 def show_models(ctx: Context, node: exp.Expression) -> Result:
@@ -38,18 +38,18 @@ def show_models(ctx: Context, node: exp.Expression) -> Result:
         schema = ctx.resolve("SCHEMA", node.this)
         ctx.authorize("SEE_SCHEMA", schema, what=f"list the models of {schema}")
         schema_id = schema.id
-    return Result(ctx.q("show_models", principal=ctx.principal, schema_id=schema_id,
-                        patterns=_like(ctx, node)).arrow())
+    return Result(ctx.table("show_models", principal=ctx.principal, schema_id=schema_id,
+                        patterns=_like(ctx, node)))
 
 
 def show_versions(ctx: Context, node: exp.Expression) -> Result:
     model = ctx.resolve("MODEL", node.this)
     ctx.authorize("READ_METADATA", model, what=f"list the versions of {model}")
-    return Result(ctx.q("show_versions", model_id=model.id).arrow())
+    return Result(ctx.table("show_versions", model_id=model.id))
 
 
 def show_groups(ctx: Context, node: exp.Expression) -> Result:
-    return Result(ctx.q("show_groups").arrow())
+    return Result(ctx.table("show_groups"))
 
 
 def show_group_members(ctx: Context, node: exp.Expression) -> Result:
@@ -58,7 +58,7 @@ def show_group_members(ctx: Context, node: exp.Expression) -> Result:
     if row is None or row["kind"] != "GROUP":
         from ..errors import NotFound
         raise NotFound(f"Group {name} does not exist. Use SHOW GROUPS.")
-    return Result(ctx.q("show_group_members", group_id=row["principal_id"]).arrow())
+    return Result(ctx.table("show_group_members", group_id=row["principal_id"]))
 
 
 _SEE = {"CATALOG": "SEE_CATALOG", "SCHEMA": "SEE_SCHEMA", "MODEL": "READ_METADATA"}
@@ -73,9 +73,9 @@ def describe(ctx: Context, node: exp.Expression) -> Result:
     version = node.args.get("version")
     if version is not None:
         number = _existing_version(ctx, target, ctx.value(version))
-        return Result(ctx.q("describe_model_version", model_id=target.id, version=number).arrow())
-    return Result(ctx.q("describe_securable", securable_id=target.id,
-                        extended=bool(node.args.get("extended"))).arrow())
+        return Result(ctx.table("describe_model_version", model_id=target.id, version=number))
+    return Result(ctx.table("describe_securable", securable_id=target.id,
+                        extended=bool(node.args.get("extended"))))
 
 
 def select(ctx: Context, node: exp.Expression) -> Result:
@@ -91,4 +91,4 @@ def select(ctx: Context, node: exp.Expression) -> Result:
             missing="metastore admin")
     ctx.q("set_principal", principal=ctx.principal)
     params = ctx.params if ctx.params else None
-    return Result(ctx.cur.execute(guarded.sql, params).arrow())
+    return Result(ctx.cur.sql(guarded.sql, params=params).to_arrow_table())

@@ -38,7 +38,7 @@ def _parent(ctx: Context, kind: str, table: exp.Expression) -> tuple[Securable, 
 def create_securable(ctx: Context, node: exp.Expression) -> Result:
     kind = _kind(node)
     parent, own = _parent(ctx, kind, node.this)
-    ctx.authorize(_CREATE_OPERATION[kind], parent, what=f"create a {kind.lower()}")
+    ctx.authorize(_CREATE_OPERATION[kind], parent, what=f"create {kind.lower()} {ctx.audit_name}")
     full_name = ctx.audit_name
     if ctx.one("child_by_name", parent_id=parent.id, name=own):
         if node.args.get("exists"):
@@ -72,14 +72,14 @@ def drop_securable(ctx: Context, node: exp.Expression) -> Result:
         raise
     ctx.authorize("MANAGE", target, what=f"drop {kind.lower()} {target.full_name}")
     if kind != "MODEL" and not node.args.get("cascade"):
-        children = ctx.q("children", parent_id=target.id).fetchall()
+        children = ctx.q("children", parent_id=target.id)
         if children:
             shown = ", ".join(f"{c[0].lower()} {c[1]}" for c in children[:3])
             raise InvalidArgument(
                 f"{kind.title()} {target.full_name} is not empty (it contains {shown}"
                 f"{' ...' if len(children) > 3 else ''}). Drop those first, or use "
                 f"DROP {kind} {target.full_name} CASCADE.")
-    locations = [r[0] for r in ctx.q("storage_locations_under", securable_id=target.id).fetchall()]
+    locations = [r[0] for r in ctx.q("storage_locations_under", securable_id=target.id)]
     ctx.q("delete_securable_tree", securable_id=target.id)
     storage = ctx.engine.storage
     # Files go only once the rows are gone for good; a crash in between leaves unreferenced
