@@ -101,7 +101,7 @@ def run(con, sql: str, params=None, principal: str = "alice"):
      "WITH cte1__mine AS (SELECT * FROM temp.main.sys__information_schema__registered_models "
      "AS registered_models WHERE owner = 'alice') SELECT mine.model_name FROM cte1__mine AS mine"),
     ("SELECT current_user(), CURRENT_USER, session_user",
-     "SELECT 'alice' AS current_user, 'alice' AS current_user, 'alice' AS current_user"),
+     "SELECT 'alice' AS \"current_user\", 'alice' AS \"current_user\", 'alice' AS \"current_user\""),
     ("FROM system.access.audit SELECT principal WHERE statement = ? OR principal = $who",
      "SELECT principal FROM temp.main.sys__access__audit AS audit "
      "WHERE statement = ? OR principal = $who"),
