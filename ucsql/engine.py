@@ -82,7 +82,8 @@ class Context:
         if node is None or isinstance(node, exp.Null):
             return None
         if isinstance(node, exp.Placeholder):
-            return self._bind(node.name or None)
+            name = node.name
+            return self._bind(None if name in ("", "?") else name.lstrip("$:"))
         if isinstance(node, exp.Literal):
             return node.this if node.is_string else node.this
         if isinstance(node, (exp.Identifier, exp.Var)):
