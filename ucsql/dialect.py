@@ -1,0 +1,1171 @@
+"""The ucsql SQL dialect: every statement of the spec parsed into sqlglot expression nodes.
+
+This is the one module that knows SQL syntax. ``parse(text)`` turns a ``;``-separated script into
+a list of nodes; the engine runs nodes, never text. The MLflow façade builds the same nodes
+directly, so every interface reaches the metastore through the same statements.
+
+Conventions shared by every node (the engine relies on them):
+
+* Securable names are ``exp.Table`` nodes, as sqlglot's own GRANT parser produces them:
+  ``prod`` -> ``Table(this=prod)``, ``prod.ml_team`` -> ``Table(this=ml_team, db=prod)``,
+  ``prod.ml_team.iris`` -> ``Table(this=iris, db=ml_team, catalog=prod)``. The parser refuses
+  more than three parts; validation and lower-casing happen in the engine (``ucsql.names``).
+* Principals, groups, members, aliases and the key of ``SET TAG ON`` are ``exp.Identifier``
+  (``quoted`` is True when backticked; read ``.name``).
+* Values (comments, locations, sources, run ids, LIKE patterns, tag values, version numbers) are
+  ``exp.Literal``, ``exp.Null`` (only ``COMMENT ON ... IS NULL``) or ``exp.Placeholder``, bound
+  by the engine: ``?`` -> ``Placeholder(this=None)``, ``:name`` and ``$name`` ->
+  ``Placeholder(this="name")`` (``$1`` -> ``this="1"``). Version numbers are integer literals;
+  tag values may also be a number literal or a bare name (``exp.Identifier``).
+* ``kind`` args are upper-case strings: ``CATALOG``, ``SCHEMA`` (``DATABASE`` is read as
+  ``SCHEMA`` everywhere), ``MODEL`` (``FUNCTION`` is read as ``MODEL`` in SET TAG, UNSET TAG and
+  SHOW GRANTS), ``METASTORE``. GRANT and REVOKE keep ``FUNCTION`` as written.
+* GRANT and REVOKE are sqlglot's ``exp.Grant`` / ``exp.Revoke``: ``privileges`` is a list of
+  ``GrantPrivilege(this=Var("USE CATALOG"))`` (upper case, words separated by one space, however
+  they were written: ``use_catalog``, ``Use Catalog``), ``kind`` as above, ``securable`` a Table
+  (None for ``ON METASTORE``), ``principals`` a list of ``GrantPrincipal(this=Identifier)``.
+* Tags: ``SetTags.expressions`` is a list of ``TagPair(this=key, expression=value or None)``,
+  ``UnsetTags.expressions`` a list of keys. A key is an Identifier (``SET TAG ON ... task = 'x'``)
+  or a string Literal or Placeholder (``SET TAGS ('task' = 'x')``).
+* Flags (``exists``, ``extended``, ``cascade``) are True or None.
+* Strings follow DuckDB's rules, not Databricks': ``''`` doubles a quote and a backslash is an
+  ordinary character. ``"double-quoted"`` text is a string, as in Databricks.
+* SELECT statements (``SELECT``/``WITH``/``FROM``/``VALUES``/``(``/set operations) are parsed with
+  sqlglot's DuckDB dialect and returned as ordinary sqlglot nodes; ``ucsql.select_guard``
+  checks them.
+* ``parse`` sets ``meta["sql"]`` (the statement's text) and ``meta["line"]`` on every node.
+"""
+
+from __future__ import annotations
+
+import bisect
+import typing as t
+
+from sqlglot import exp
+from sqlglot.dialects.databricks import Databricks
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.errors import ParseError as SqlglotParseError
+from sqlglot.errors import TokenError
+from sqlglot.generator import Generator
+from sqlglot.tokens import Token, TokenType
+
+from ucsql.errors import ParseError, UnsupportedStatement
+
+
+class Statement(exp.Expression):
+    """Base class of the ucsql-specific statements."""
+
+
+class CreateSecurable(Statement):
+    """``CREATE {CATALOG | SCHEMA | DATABASE | MODEL} [IF NOT EXISTS] name
+    [MANAGED LOCATION 'dir'] [COMMENT 'text']`` (LOCATION only for CATALOG and SCHEMA)."""
+
+    arg_types = {"kind": True, "this": True, "exists": False, "location": False, "comment": False}
+
+
+class DropSecurable(Statement):
+    """``DROP {CATALOG | SCHEMA | MODEL} [IF EXISTS] name [RESTRICT | CASCADE]``.
+    ``cascade`` is True only for CASCADE."""
+
+    arg_types = {"kind": True, "this": True, "exists": False, "cascade": False}
+
+
+class AddModelVersion(Statement):
+    """``ALTER MODEL name ADD VERSION FROM 'dir' [RUN 'run-id'] [COMMENT 'text']``."""
+
+    arg_types = {"this": True, "source": True, "run_id": False, "comment": False}
+
+
+class DropModelVersion(Statement):
+    """``ALTER MODEL name DROP VERSION 3``."""
+
+    arg_types = {"this": True, "version": True}
+
+
+class RenameModel(Statement):
+    """``ALTER MODEL name RENAME TO new_name`` (``to`` is a Table of one or three parts)."""
+
+    arg_types = {"this": True, "to": True}
+
+
+class SetOwner(Statement):
+    """``ALTER {CATALOG | SCHEMA | MODEL} name [SET] OWNER TO principal`` and
+    ``ALTER METASTORE [SET] OWNER TO principal`` (``this`` is None for METASTORE)."""
+
+    arg_types = {"kind": True, "this": False, "principal": True}
+
+
+class CommentOn(Statement):
+    """``COMMENT ON {CATALOG | SCHEMA | MODEL} name [VERSION n] IS 'text' | NULL``."""
+
+    arg_types = {"kind": True, "this": True, "version": False, "comment": True}
+
+
+class SetModelAlias(Statement):
+    """``ALTER MODEL name SET ALIAS alias TO VERSION n``."""
+
+    arg_types = {"this": True, "alias": True, "version": True}
+
+
+class DropModelAlias(Statement):
+    """``ALTER MODEL name DROP ALIAS alias``."""
+
+    arg_types = {"this": True, "alias": True}
+
+
+class TagPair(exp.Expression):
+    """One tag: ``this`` is the key (Identifier or string Literal), ``expression`` the value
+    (Literal, Identifier, Placeholder, or None for a tag without a value)."""
+
+    arg_types = {"this": True, "expression": False}
+
+
+class SetTags(Statement):
+    """``SET TAG ON kind name key = 'value'``, ``ALTER kind name SET TAGS ('k' = 'v', ...)`` and
+    ``ALTER MODEL name VERSION n SET TAGS (...)``. ``expressions`` is a list of TagPair."""
+
+    arg_types = {"kind": True, "this": True, "version": False, "expressions": True}
+
+
+class UnsetTags(Statement):
+    """``UNSET TAG ON kind name key``, ``ALTER kind name UNSET TAGS ('k', ...)`` and the VERSION
+    form. ``expressions`` holds the keys (Identifier or string Literal)."""
+
+    arg_types = {"kind": True, "this": True, "version": False, "expressions": True}
+
+
+class CreateGroup(Statement):
+    """``CREATE GROUP [IF NOT EXISTS] name``."""
+
+    arg_types = {"this": True, "exists": False}
+
+
+class DropGroup(Statement):
+    """``DROP GROUP [IF EXISTS] name``."""
+
+    arg_types = {"this": True, "exists": False}
+
+
+class AlterGroup(Statement):
+    """``ALTER GROUP g {ADD | DROP} {USER | GROUP} m1, m2``.
+    ``action`` is ``ADD``/``DROP``, ``member_kind`` is ``USER``/``GROUP``."""
+
+    arg_types = {"this": True, "action": True, "member_kind": True, "expressions": True}
+
+
+class ShowCatalogs(Statement):
+    """``SHOW CATALOGS [LIKE 'pattern']``."""
+
+    arg_types = {"like": False}
+
+
+class ShowSchemas(Statement):
+    """``SHOW {SCHEMAS | DATABASES} [{IN | FROM} catalog] [LIKE 'pattern']``."""
+
+    arg_types = {"this": False, "like": False}
+
+
+class ShowModels(Statement):
+    """``SHOW MODELS [{IN | FROM} catalog.schema] [LIKE 'pattern']``."""
+
+    arg_types = {"this": False, "like": False}
+
+
+class ShowVersions(Statement):
+    """``SHOW VERSIONS IN MODEL name``."""
+
+    arg_types = {"this": True}
+
+
+class ShowGroups(Statement):
+    """``SHOW GROUPS``."""
+
+    arg_types = {}
+
+
+class ShowGroupMembers(Statement):
+    """``SHOW USERS IN GROUP g`` (every direct member, users and groups)."""
+
+    arg_types = {"this": True}
+
+
+class ShowGrants(Statement):
+    """``SHOW GRANTS [principal] ON kind name`` (``this`` None for METASTORE)."""
+
+    arg_types = {"principal": False, "kind": True, "this": False}
+
+
+class ShowGrantsTo(Statement):
+    """``SHOW GRANTS TO principal``."""
+
+    arg_types = {"principal": True}
+
+
+class DescribeSecurable(Statement):
+    """``DESCRIBE {CATALOG | SCHEMA | MODEL} [EXTENDED] name [VERSION n]``."""
+
+    arg_types = {"kind": True, "this": True, "extended": False, "version": False}
+
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary
+# ---------------------------------------------------------------------------------------------
+
+# Securable kinds as written -> the kind stored in the node. DATABASE is Databricks' old word for
+# SCHEMA; FUNCTION is how Databricks names a registered model in GRANT and SET TAG.
+_KINDS = {"CATALOG": "CATALOG", "SCHEMA": "SCHEMA", "DATABASE": "SCHEMA", "MODEL": "MODEL"}
+_TAG_KINDS = {**_KINDS, "FUNCTION": "MODEL"}
+_SHOW_GRANTS_KINDS = {**_TAG_KINDS, "METASTORE": "METASTORE"}
+# GRANT and REVOKE keep FUNCTION as written, so that they print back as written.
+_GRANT_KINDS = {**_KINDS, "FUNCTION": "FUNCTION", "METASTORE": "METASTORE"}
+
+_KINDS_TEXT = "CATALOG, SCHEMA or MODEL"
+_TAG_KINDS_TEXT = "CATALOG, SCHEMA, MODEL or FUNCTION"
+_GRANT_KINDS_TEXT = "CATALOG, SCHEMA, FUNCTION, MODEL or METASTORE"
+
+# What may follow ALTER <kind> <name>, for the error message.
+_ALTER_ACTIONS = {
+    "CATALOG": "OWNER TO, SET TAGS or UNSET TAGS",
+    "SCHEMA": "OWNER TO, SET TAGS or UNSET TAGS",
+    "MODEL": "ADD VERSION, DROP VERSION, RENAME TO, OWNER TO, SET ALIAS, DROP ALIAS, "
+    "SET TAGS, UNSET TAGS or VERSION <number>",
+}
+
+_STATEMENTS_TEXT = (
+    "CREATE, DROP, ALTER, COMMENT ON, SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE or SELECT"
+)
+
+
+def _is_word(token: Token) -> bool:
+    """A bare word (keyword or unquoted name), as opposed to a string, `name`, number or symbol."""
+    text = token.text
+    return (
+        token.token_type not in Databricks.Parser.TEXT_MATCH_EXCLUDED_TOKENS
+        and text.replace("_", "").isalnum()
+        and not text[0].isdigit()
+    )
+
+
+class _SyntaxError(SqlglotParseError):
+    """A sqlglot ParseError that knows the offset (in the parsed text) of the blamed character."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message, [{"description": message}])
+        self.description = message
+        self.offset = offset
+
+
+# ---------------------------------------------------------------------------------------------
+# The dialect
+# ---------------------------------------------------------------------------------------------
+
+
+class UcsqlTokenizer(Databricks.Tokenizer):
+    # SHOW is a COMMAND in Databricks: the tokenizer would swallow the rest of the statement
+    # into one string. ucsql parses SHOW itself.
+    COMMANDS = Databricks.Tokenizer.COMMANDS - {TokenType.SHOW}
+
+    # Strings follow DuckDB's rules rather than Databricks': '' doubles a quote and a backslash is
+    # an ordinary character (so 'C:\models\iris' means what it says). One tokenizer then finds the
+    # same statement boundaries in ucsql statements and in the SELECTs that DuckDB will parse.
+    STRING_ESCAPES = ["'"]
+    BYTE_STRINGS = DuckDB.Tokenizer.BYTE_STRINGS
+    BYTE_STRING_ESCAPES = DuckDB.Tokenizer.BYTE_STRING_ESCAPES
+    HEREDOC_STRINGS = DuckDB.Tokenizer.HEREDOC_STRINGS
+    HEREDOC_TAG_IS_IDENTIFIER = DuckDB.Tokenizer.HEREDOC_TAG_IS_IDENTIFIER
+    HEREDOC_STRING_ALTERNATIVE = DuckDB.Tokenizer.HEREDOC_STRING_ALTERNATIVE
+
+
+class UcsqlParser(Databricks.Parser):
+    """Parses exactly the ucsql statements; anything else is an error, never an ``exp.Command``.
+
+    The statement parsers are named ``_parse_uc_*`` so that they do not replace the sqlglot
+    methods of the same purpose, which other sqlglot methods still call.
+    """
+
+    STATEMENT_PARSERS = {
+        TokenType.CREATE: lambda self: self._parse_uc_create(),
+        TokenType.DROP: lambda self: self._parse_uc_drop(),
+        TokenType.ALTER: lambda self: self._parse_uc_alter(),
+        TokenType.COMMENT: lambda self: self._parse_uc_comment(),
+        TokenType.SET: lambda self: self._parse_uc_set_tag(),
+        TokenType.GRANT: lambda self: self._parse_uc_grant(exp.Grant, "TO"),
+        TokenType.REVOKE: lambda self: self._parse_uc_grant(exp.Revoke, "FROM"),
+        TokenType.SHOW: lambda self: self._parse_uc_show(),
+        TokenType.DESCRIBE: lambda self: self._parse_uc_describe(),
+        TokenType.DESC: lambda self: self._parse_uc_describe(),
+    }
+
+    # -- framework ------------------------------------------------------------------------------
+
+    def raise_error(self, message: str, token: Token | None = None) -> t.NoReturn:
+        # Always raise at once, blaming the token's first character (sqlglot reports its last),
+        # or the position just after the statement when the statement ended too early.
+        token = token or self._curr
+        if token:
+            offset = token.start
+        else:
+            offset = self._prev.end + 1 if self._prev else 0
+        raise _SyntaxError(message, offset)
+
+    def _parse_statement(self) -> exp.Expression | None:
+        if not self._curr:
+            return None
+        start = self._curr
+        if self._match_set(self.STATEMENT_PARSERS):
+            node = self.STATEMENT_PARSERS[self._prev.token_type](self)
+        elif self._match_text_seq("UNSET"):
+            node = self._parse_uc_unset_tag()
+        else:
+            self.raise_error(f"Expected a statement ({_STATEMENTS_TEXT})")
+        if self._curr:
+            self._fail("the end of the statement", start)
+        return node
+
+    def _since(self, anchor: Token) -> str:
+        """The statement text from ``anchor`` to the last token read, for error messages."""
+        text = " ".join(self.sql[anchor.start : self._prev.end + 1].split())
+        return text if len(text) <= 60 else "..." + text[-57:]
+
+    def _fail(self, expected: str, anchor: Token) -> t.NoReturn:
+        self.raise_error(f"Expected {expected} after {self._since(anchor)}")
+
+    def _expect(self, *words: str, expected: str, anchor: Token) -> None:
+        if not self._match_text_seq(*words):
+            self._fail(expected, anchor)
+
+    def _parse_uc_csv(self, parse_item: t.Callable[[], exp.Expression]) -> list[exp.Expression]:
+        items = [parse_item()]
+        while self._match(TokenType.COMMA):
+            items.append(parse_item())
+        return items
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def _parse_uc_kind(self, kinds: dict[str, str], expected: str, anchor: Token) -> str:
+        if not self._match_texts(kinds):
+            self._fail(expected, anchor)
+        return kinds[self._prev.text.upper()]
+
+    def _parse_uc_identifier(self, expected: str, anchor: Token) -> exp.Identifier:
+        """A name: a `backticked` name, or a plain word that is not a reserved keyword."""
+        identifier = self._parse_uc_optional_identifier()
+        if not identifier:
+            self._fail(expected, anchor)
+        return identifier
+
+    def _parse_uc_optional_identifier(self) -> exp.Identifier | None:
+        # Not sqlglot's _parse_id_var, which also reads strings and Spark's ${var} as names.
+        curr = self._curr
+        quoted = curr.token_type == TokenType.IDENTIFIER
+        if quoted or (curr.token_type in self.ID_VAR_TOKENS and _is_word(curr)):
+            self._advance()
+            return self.expression(exp.Identifier(this=curr.text, quoted=quoted))
+        return None
+
+    def _parse_uc_name(self, expected: str, anchor: Token) -> exp.Table:
+        """``a``, ``a.b`` or ``a.b.c`` as an ``exp.Table`` (this, db, catalog)."""
+        parts = [self._parse_uc_identifier(expected, anchor)]
+        while self._match(TokenType.DOT):
+            if len(parts) == 3:
+                self.raise_error(
+                    "Expected a name of at most three parts (catalog.schema.model)", self._prev
+                )
+            parts.append(self._parse_uc_identifier(expected, anchor))
+        parts.reverse()
+        return self.expression(
+            exp.Table(
+                this=parts[0],
+                db=parts[1] if len(parts) > 1 else None,
+                catalog=parts[2] if len(parts) > 2 else None,
+            )
+        )
+
+    def _parse_uc_placeholder(self) -> exp.Placeholder | None:
+        """``?``, ``:name`` or ``$name`` (``$1`` too), written without spaces."""
+        if self._match(TokenType.PLACEHOLDER):
+            return self.expression(exp.Placeholder())
+        curr, name = self._curr, self._next
+        if (
+            curr.token_type in (TokenType.COLON, TokenType.PARAMETER)
+            and name
+            and (_is_word(name) or name.token_type == TokenType.NUMBER)
+            and name.start == curr.end + 1
+        ):
+            self._advance(2)
+            return self.expression(exp.Placeholder(this=name.text))
+        return None
+
+    def _parse_uc_value(
+        self,
+        expected: str,
+        anchor: Token,
+        null: bool = False,
+        identifier: bool = False,
+        number: bool = False,
+    ) -> exp.Expression:
+        """A string literal or a placeholder; optionally NULL, a bare identifier or a number."""
+        if self._match(TokenType.STRING):
+            return self.expression(exp.Literal.string(self._prev.text))
+        if null and self._match(TokenType.NULL):
+            return self.expression(exp.Null())
+        if number and self._match(TokenType.NUMBER):
+            return self.expression(exp.Literal.number(self._prev.text))
+        value = self._parse_uc_placeholder()
+        if not value and identifier:
+            value = self._parse_uc_optional_identifier()
+        if not value:
+            self._fail(expected, anchor)
+        return value
+
+    def _parse_uc_version(self, anchor: Token) -> exp.Expression:
+        """A version number: a non-negative integer literal or a placeholder."""
+        if self._curr.token_type == TokenType.NUMBER and self._curr.text.isdigit():
+            self._advance()
+            return self.expression(exp.Literal.number(int(self._prev.text)))
+        placeholder = self._parse_uc_placeholder()
+        if not placeholder:
+            self._fail("a version number", anchor)
+        return placeholder
+
+    def _parse_uc_optional_version(self, kind: str) -> exp.Expression | None:
+        """``VERSION n`` after a model name (COMMENT ON, DESCRIBE)."""
+        if kind == "MODEL" and self._match_text_seq("VERSION"):
+            return self._parse_uc_version(self._prev)
+        return None
+
+    def _parse_uc_like(self) -> exp.Expression | None:
+        if self._match(TokenType.LIKE):
+            return self._parse_uc_value("a pattern string", self._prev)
+        return None
+
+    def _parse_uc_exists(self, *words: str) -> bool | None:
+        """``IF [NOT] EXISTS``: True when written, None otherwise."""
+        return self._match_text_seq("IF", *words, "EXISTS") or None
+
+    # -- CREATE and DROP --------------------------------------------------------------------------
+
+    def _parse_uc_create(self) -> exp.Expression:
+        start = self._prev
+        if self._match_text_seq("GROUP"):
+            exists = self._parse_uc_exists("NOT")
+            name = self._parse_uc_identifier("a group name", start)
+            return self.expression(CreateGroup(this=name, exists=exists))
+
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL or GROUP", start)
+        exists = self._parse_uc_exists("NOT")
+        name = self._parse_uc_name(f"a {kind.lower()} name", start)
+        location = comment = None
+        if self._match_text_seq("MANAGED"):
+            if kind == "MODEL":
+                self.raise_error(
+                    "MANAGED LOCATION applies to catalogs and schemas; a model is stored in its "
+                    "schema's location",
+                    self._prev,
+                )
+            self._expect("LOCATION", expected="LOCATION", anchor=self._prev)
+            location = self._parse_uc_value("a directory string", self._prev)
+        if self._match(TokenType.COMMENT):
+            comment = self._parse_uc_value("a comment string", self._prev)
+        return self.expression(
+            CreateSecurable(kind=kind, this=name, exists=exists, location=location, comment=comment)
+        )
+
+    def _parse_uc_drop(self) -> exp.Expression:
+        start = self._prev
+        if self._match_text_seq("GROUP"):
+            exists = self._parse_uc_exists()
+            name = self._parse_uc_identifier("a group name", start)
+            return self.expression(DropGroup(this=name, exists=exists))
+
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL or GROUP", start)
+        exists = self._parse_uc_exists()
+        name = self._parse_uc_name(f"a {kind.lower()} name", start)
+        cascade = None
+        # RESTRICT (the default) is accepted and dropped; only CASCADE is recorded.
+        if kind != "MODEL" and self._match_texts(("RESTRICT", "CASCADE")):
+            cascade = self._prev.text.upper() == "CASCADE" or None
+        return self.expression(DropSecurable(kind=kind, this=name, exists=exists, cascade=cascade))
+
+    # -- ALTER ------------------------------------------------------------------------------------
+
+    def _parse_uc_alter(self) -> exp.Expression:
+        start = self._prev
+        if self._match_text_seq("METASTORE"):
+            return self._parse_uc_owner("METASTORE", None, start)
+        if self._match_text_seq("GROUP"):
+            return self._parse_uc_alter_group(start)
+
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, METASTORE or GROUP", start)
+        name = self._parse_uc_name(f"a {kind.lower()} name", start)
+        if self._match_text_seq("OWNER", advance=False) or self._match_text_seq(
+            "SET", "OWNER", advance=False
+        ):
+            return self._parse_uc_owner(kind, name, start)
+        action = self._curr
+        if self._match_text_seq("SET", "TAGS"):
+            pairs = self._parse_uc_wrapped(self._parse_uc_tag_pair, action)
+            return self.expression(SetTags(kind=kind, this=name, expressions=pairs))
+        if self._match_text_seq("UNSET", "TAGS"):
+            keys = self._parse_uc_wrapped(self._parse_uc_tag_key, action)
+            return self.expression(UnsetTags(kind=kind, this=name, expressions=keys))
+        if kind == "MODEL":
+            node = self._parse_uc_alter_model(name)
+            if node:
+                return node
+        self._fail(_ALTER_ACTIONS[kind], start)
+
+    def _parse_uc_owner(self, kind: str, name: exp.Table | None, start: Token) -> SetOwner:
+        self._match(TokenType.SET)
+        self._expect("OWNER", "TO", expected="OWNER TO <principal>", anchor=start)
+        principal = self._parse_uc_identifier("a principal", start)
+        return self.expression(SetOwner(kind=kind, this=name, principal=principal))
+
+    def _parse_uc_alter_group(self, start: Token) -> AlterGroup:
+        name = self._parse_uc_identifier("a group name", start)
+        if not self._match_texts(("ADD", "DROP")):
+            self._fail("ADD or DROP", start)
+        action = self._prev.text.upper()
+        if not self._match_texts(("USER", "GROUP")):
+            self._fail("USER or GROUP", start)
+        member_kind = self._prev.text.upper()
+        members = self._parse_uc_csv(
+            lambda: self._parse_uc_identifier(f"a {member_kind.lower()} name", start)
+        )
+        return self.expression(
+            AlterGroup(this=name, action=action, member_kind=member_kind, expressions=members)
+        )
+
+    def _parse_uc_alter_model(self, name: exp.Table) -> exp.Expression | None:
+        """The ALTER MODEL actions; None when none matches."""
+        action = self._curr
+        if self._match_text_seq("ADD", "VERSION"):
+            self._expect("FROM", expected="FROM '<model directory>'", anchor=action)
+            source = self._parse_uc_value("a model directory string", action)
+            run_id = comment = None
+            if self._match_text_seq("RUN"):
+                run_id = self._parse_uc_value("a run id string", self._prev)
+            if self._match(TokenType.COMMENT):
+                comment = self._parse_uc_value("a comment string", self._prev)
+            return self.expression(
+                AddModelVersion(this=name, source=source, run_id=run_id, comment=comment)
+            )
+        if self._match_text_seq("DROP", "VERSION"):
+            version = self._parse_uc_version(action)
+            return self.expression(DropModelVersion(this=name, version=version))
+        if self._match_text_seq("DROP", "ALIAS"):
+            alias = self._parse_uc_identifier("an alias", action)
+            return self.expression(DropModelAlias(this=name, alias=alias))
+        if self._match_text_seq("RENAME", "TO"):
+            to = self._parse_uc_name("a model name", action)
+            return self.expression(RenameModel(this=name, to=to))
+        if self._match_text_seq("SET", "ALIAS"):
+            alias = self._parse_uc_identifier("an alias", action)
+            self._expect("TO", "VERSION", expected="TO VERSION <number>", anchor=action)
+            version = self._parse_uc_version(action)
+            return self.expression(SetModelAlias(this=name, alias=alias, version=version))
+        if self._match_text_seq("VERSION"):
+            version = self._parse_uc_version(action)
+            return self._parse_uc_version_tags(name, version, action)
+        return None
+
+    def _parse_uc_version_tags(
+        self, name: exp.Table, version: exp.Expression, action: Token
+    ) -> exp.Expression:
+        """``ALTER MODEL name VERSION n {SET | UNSET} TAGS (...)``."""
+        tags = self._curr
+        if self._match_text_seq("SET", "TAGS"):
+            pairs = self._parse_uc_wrapped(self._parse_uc_tag_pair, tags)
+            return self.expression(
+                SetTags(kind="MODEL", this=name, version=version, expressions=pairs)
+            )
+        if self._match_text_seq("UNSET", "TAGS"):
+            keys = self._parse_uc_wrapped(self._parse_uc_tag_key, tags)
+            return self.expression(
+                UnsetTags(kind="MODEL", this=name, version=version, expressions=keys)
+            )
+        self._fail("SET TAGS or UNSET TAGS", action)
+
+    # -- tags -----------------------------------------------------------------------------------
+
+    def _parse_uc_wrapped(
+        self, parse_item: t.Callable[[Token], exp.Expression], anchor: Token
+    ) -> list[exp.Expression]:
+        """``( item, ... )`` after SET TAGS / UNSET TAGS."""
+        if not self._match(TokenType.L_PAREN):
+            self._fail("(", anchor)
+        items = self._parse_uc_csv(lambda: parse_item(anchor))
+        if not self._match(TokenType.R_PAREN):
+            self._fail(", or )", anchor)
+        return items
+
+    def _parse_uc_tag_key(self, anchor: Token) -> exp.Expression:
+        """A key inside SET TAGS (...) / UNSET TAGS (...): a string or a placeholder."""
+        return self._parse_uc_value("a tag key string", anchor)
+
+    def _parse_uc_tag_value(self, anchor: Token) -> exp.Expression | None:
+        """``= value`` after a tag key (optional: a tag may have no value)."""
+        if not self._match(TokenType.EQ):
+            return None
+        return self._parse_uc_value(
+            "a tag value (a string, a name or a parameter)",
+            anchor,
+            identifier=True,
+            number=True,
+        )
+
+    def _parse_uc_tag_pair(self, anchor: Token) -> TagPair:
+        key = self._parse_uc_tag_key(anchor)
+        return self.expression(TagPair(this=key, expression=self._parse_uc_tag_value(anchor)))
+
+    def _parse_uc_set_tag(self) -> SetTags:
+        """``SET TAG ON kind name key [= value]`` (the key is a name, not a string)."""
+        start = self._prev
+        self._expect("TAG", "ON", expected="TAG ON", anchor=start)
+        kind = self._parse_uc_kind(_TAG_KINDS, _TAG_KINDS_TEXT, start)
+        name = self._parse_uc_name(f"a {kind.lower()} name", start)
+        key = self._parse_uc_identifier("a tag key", start)
+        pair = self.expression(TagPair(this=key, expression=self._parse_uc_tag_value(start)))
+        return self.expression(SetTags(kind=kind, this=name, expressions=[pair]))
+
+    def _parse_uc_unset_tag(self) -> UnsetTags:
+        start = self._prev
+        self._expect("TAG", "ON", expected="TAG ON", anchor=start)
+        kind = self._parse_uc_kind(_TAG_KINDS, _TAG_KINDS_TEXT, start)
+        name = self._parse_uc_name(f"a {kind.lower()} name", start)
+        key = self._parse_uc_identifier("a tag key", start)
+        return self.expression(UnsetTags(kind=kind, this=name, expressions=[key]))
+
+    # -- COMMENT ON -------------------------------------------------------------------------------
+
+    def _parse_uc_comment(self) -> CommentOn:
+        start = self._prev
+        self._expect("ON", expected="ON", anchor=start)
+        kind = self._parse_uc_kind(_KINDS, _KINDS_TEXT, start)
+        name = self._parse_uc_name(f"a {kind.lower()} name", start)
+        version = self._parse_uc_optional_version(kind)
+        self._expect("IS", expected="IS '<comment>' or IS NULL", anchor=start)
+        comment = self._parse_uc_value("a comment string or NULL", start, null=True)
+        return self.expression(CommentOn(kind=kind, this=name, version=version, comment=comment))
+
+    # -- GRANT and REVOKE -------------------------------------------------------------------------
+
+    def _parse_uc_privilege(self, anchor: Token) -> exp.GrantPrivilege:
+        """One privilege: words up to ``,`` or ON, e.g. ``USE CATALOG`` or ``use_catalog``.
+
+        Normalised to upper case with spaces (``USE CATALOG``), as Databricks prints them.
+        """
+        words: list[str] = []
+        while self._curr and self._curr.token_type != TokenType.ON and _is_word(self._curr):
+            words += [part for part in self._curr.text.upper().split("_") if part]
+            self._advance()
+        if not words:
+            self._fail("a privilege", anchor)
+        return self.expression(exp.GrantPrivilege(this=exp.var(" ".join(words))))
+
+    def _parse_uc_principal(self, anchor: Token) -> exp.GrantPrincipal:
+        principal = self._parse_uc_identifier("a principal", anchor)
+        return self.expression(exp.GrantPrincipal(this=principal))
+
+    def _parse_uc_grant(
+        self, cls: type[exp.Grant] | type[exp.Revoke], preposition: str
+    ) -> exp.Grant | exp.Revoke:
+        start = self._prev
+        privileges = self._parse_uc_csv(lambda: self._parse_uc_privilege(start))
+        self._expect("ON", expected="ON <securable>", anchor=start)
+        kind = self._parse_uc_kind(_GRANT_KINDS, _GRANT_KINDS_TEXT, start)
+        securable = None
+        if kind != "METASTORE":
+            securable = self._parse_uc_name(f"a {kind.lower()} name", start)
+        self._expect(preposition, expected=f"{preposition} <principal>", anchor=start)
+        principals = self._parse_uc_csv(lambda: self._parse_uc_principal(start))
+        # exp.Grant requires a securable, and ON METASTORE has none: validate the node with a
+        # stand-in, then remove it.
+        node = self.expression(
+            cls(
+                privileges=privileges,
+                kind=kind,
+                securable=securable or exp.var(kind),
+                principals=principals,
+            )
+        )
+        if securable is None:
+            node.set("securable", None)
+        return node
+
+    # -- SHOW and DESCRIBE ------------------------------------------------------------------------
+
+    def _parse_uc_show(self) -> exp.Expression:
+        start = self._prev
+        if self._match_text_seq("CATALOGS"):
+            return self.expression(ShowCatalogs(like=self._parse_uc_like()))
+        if self._match_texts(("SCHEMAS", "DATABASES")):
+            return self._parse_uc_show_in(ShowSchemas, "a catalog name")
+        if self._match_text_seq("MODELS"):
+            return self._parse_uc_show_in(ShowModels, "a schema name")
+        if self._match_text_seq("VERSIONS"):
+            self._expect("IN", "MODEL", expected="IN MODEL <model>", anchor=start)
+            return self.expression(ShowVersions(this=self._parse_uc_name("a model name", start)))
+        if self._match_text_seq("GROUPS"):
+            return self.expression(ShowGroups())
+        if self._match_text_seq("USERS"):
+            self._expect("IN", "GROUP", expected="IN GROUP <group>", anchor=start)
+            group = self._parse_uc_identifier("a group name", start)
+            return self.expression(ShowGroupMembers(this=group))
+        if self._match_text_seq("GRANTS"):
+            return self._parse_uc_show_grants(start)
+        self._fail("CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS or GRANTS", start)
+
+    def _parse_uc_show_in(self, cls: type[Statement], expected: str) -> Statement:
+        """``[{IN | FROM} name] [LIKE 'pattern']`` after SHOW SCHEMAS / SHOW MODELS."""
+        this = None
+        if self._match_set((TokenType.IN, TokenType.FROM)):
+            this = self._parse_uc_name(expected, self._prev)
+        return self.expression(cls(this=this, like=self._parse_uc_like()))
+
+    def _parse_uc_show_grants(self, start: Token) -> exp.Expression:
+        if self._match_text_seq("TO"):
+            principal = self._parse_uc_identifier("a principal", start)
+            return self.expression(ShowGrantsTo(principal=principal))
+        principal = None
+        if not self._match(TokenType.ON, advance=False):
+            principal = self._parse_uc_identifier(
+                "a principal, ON <securable> or TO <principal>", start
+            )
+        self._expect("ON", expected="ON <securable>", anchor=start)
+        kind = self._parse_uc_kind(_SHOW_GRANTS_KINDS, _GRANT_KINDS_TEXT, start)
+        this = None
+        if kind != "METASTORE":
+            this = self._parse_uc_name(f"a {kind.lower()} name", start)
+        return self.expression(ShowGrants(principal=principal, kind=kind, this=this))
+
+    def _parse_uc_describe(self) -> DescribeSecurable:
+        start = self._prev
+        kind = self._parse_uc_kind(_KINDS, _KINDS_TEXT, start)
+        extended = self._match_text_seq("EXTENDED") or None
+        name = self._parse_uc_name(f"a {kind.lower()} name", start)
+        version = self._parse_uc_optional_version(kind)
+        return self.expression(
+            DescribeSecurable(kind=kind, this=name, extended=extended, version=version)
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Printing
+# ---------------------------------------------------------------------------------------------
+
+
+def _opt(gen: Generator, node: exp.Expression, arg: str, keyword: str) -> str:
+    """`` KEYWORD <arg>`` when the node has ``arg``, else nothing."""
+    value = gen.sql(node, arg)
+    return f" {keyword} {value}" if value else ""
+
+
+def _flag(node: exp.Expression, arg: str, keyword: str) -> str:
+    return f" {keyword}" if node.args.get(arg) else ""
+
+
+def _kind_and_name(gen: Generator, node: exp.Expression) -> str:
+    name = gen.sql(node, "this")
+    return f"{node.args['kind']} {name}" if name else node.args["kind"]
+
+
+def _tag_statement_form(node: SetTags | UnsetTags) -> bool:
+    """Whether to print ``SET TAG ON`` / ``UNSET TAG ON`` rather than ``ALTER ... SET TAGS``:
+    one tag whose key is a name, on an object rather than a model version."""
+    keys = node.expressions
+    if isinstance(node, SetTags):
+        keys = [pair.this for pair in keys]
+    return (
+        not node.args.get("version")
+        and len(keys) == 1
+        and isinstance(keys[0], exp.Identifier)
+    )
+
+
+def _tag_key_sql(gen: Generator, key: exp.Expression) -> str:
+    # Inside SET TAGS (...) keys are strings; a key given as a name is printed as one.
+    if isinstance(key, exp.Identifier):
+        key = exp.Literal.string(key.name)
+    return gen.sql(key)
+
+
+def _tag_pair_sql(gen: Generator, pair: TagPair, key: str | None = None) -> str:
+    key = key or gen.sql(pair, "this")
+    value = gen.sql(pair, "expression")
+    return f"{key} = {value}" if value else key
+
+
+def _alter_tags_prefix(gen: Generator, node: SetTags | UnsetTags) -> str:
+    return f"ALTER {_kind_and_name(gen, node)}{_opt(gen, node, 'version', 'VERSION')}"
+
+
+def _set_tags_sql(gen: Generator, node: SetTags) -> str:
+    if _tag_statement_form(node):
+        return f"SET TAG ON {_kind_and_name(gen, node)} {gen.sql(node.expressions[0])}"
+    pairs = ", ".join(
+        _tag_pair_sql(gen, pair, _tag_key_sql(gen, pair.this)) for pair in node.expressions
+    )
+    return f"{_alter_tags_prefix(gen, node)} SET TAGS ({pairs})"
+
+
+def _unset_tags_sql(gen: Generator, node: UnsetTags) -> str:
+    if _tag_statement_form(node):
+        return f"UNSET TAG ON {_kind_and_name(gen, node)} {gen.sql(node.expressions[0])}"
+    keys = ", ".join(_tag_key_sql(gen, key) for key in node.expressions)
+    return f"{_alter_tags_prefix(gen, node)} UNSET TAGS ({keys})"
+
+
+def _create_securable_sql(gen: Generator, node: CreateSecurable) -> str:
+    return (
+        f"CREATE {node.args['kind']}{_flag(node, 'exists', 'IF NOT EXISTS')}"
+        f" {gen.sql(node, 'this')}"
+        f"{_opt(gen, node, 'location', 'MANAGED LOCATION')}{_opt(gen, node, 'comment', 'COMMENT')}"
+    )
+
+
+def _drop_securable_sql(gen: Generator, node: DropSecurable) -> str:
+    return (
+        f"DROP {node.args['kind']}{_flag(node, 'exists', 'IF EXISTS')} {gen.sql(node, 'this')}"
+        f"{_flag(node, 'cascade', 'CASCADE')}"
+    )
+
+
+def _add_model_version_sql(gen: Generator, node: AddModelVersion) -> str:
+    return (
+        f"ALTER MODEL {gen.sql(node, 'this')} ADD VERSION FROM {gen.sql(node, 'source')}"
+        f"{_opt(gen, node, 'run_id', 'RUN')}{_opt(gen, node, 'comment', 'COMMENT')}"
+    )
+
+
+def _comment_on_sql(gen: Generator, node: CommentOn) -> str:
+    return (
+        f"COMMENT ON {_kind_and_name(gen, node)}{_opt(gen, node, 'version', 'VERSION')}"
+        f" IS {gen.sql(node, 'comment')}"
+    )
+
+
+def _alter_group_sql(gen: Generator, node: AlterGroup) -> str:
+    members = ", ".join(gen.sql(member) for member in node.expressions)
+    return (
+        f"ALTER GROUP {gen.sql(node, 'this')} {node.args['action']} {node.args['member_kind']}"
+        f" {members}"
+    )
+
+
+def _show_in_sql(keyword: str) -> t.Callable[[Generator, exp.Expression], str]:
+    return lambda gen, node: (
+        f"SHOW {keyword}{_opt(gen, node, 'this', 'IN')}{_opt(gen, node, 'like', 'LIKE')}"
+    )
+
+
+def _show_grants_sql(gen: Generator, node: ShowGrants) -> str:
+    principal = gen.sql(node, "principal")
+    principal = f" {principal}" if principal else ""
+    return f"SHOW GRANTS{principal} ON {_kind_and_name(gen, node)}"
+
+
+def _describe_sql(gen: Generator, node: DescribeSecurable) -> str:
+    return (
+        f"DESCRIBE {node.args['kind']}{_flag(node, 'extended', 'EXTENDED')} {gen.sql(node, 'this')}"
+        f"{_opt(gen, node, 'version', 'VERSION')}"
+    )
+
+
+class UcsqlGenerator(Databricks.Generator):
+    NAMED_PLACEHOLDER_TOKEN = "$"
+
+    TRANSFORMS = {
+        **Databricks.Generator.TRANSFORMS,
+        CreateSecurable: _create_securable_sql,
+        DropSecurable: _drop_securable_sql,
+        AddModelVersion: _add_model_version_sql,
+        DropModelVersion: lambda gen, node: (
+            f"ALTER MODEL {gen.sql(node, 'this')} DROP VERSION {gen.sql(node, 'version')}"
+        ),
+        RenameModel: lambda gen, node: (
+            f"ALTER MODEL {gen.sql(node, 'this')} RENAME TO {gen.sql(node, 'to')}"
+        ),
+        SetOwner: lambda gen, node: (
+            f"ALTER {_kind_and_name(gen, node)} OWNER TO {gen.sql(node, 'principal')}"
+        ),
+        CommentOn: _comment_on_sql,
+        SetModelAlias: lambda gen, node: (
+            f"ALTER MODEL {gen.sql(node, 'this')} SET ALIAS {gen.sql(node, 'alias')}"
+            f" TO VERSION {gen.sql(node, 'version')}"
+        ),
+        DropModelAlias: lambda gen, node: (
+            f"ALTER MODEL {gen.sql(node, 'this')} DROP ALIAS {gen.sql(node, 'alias')}"
+        ),
+        TagPair: _tag_pair_sql,
+        SetTags: _set_tags_sql,
+        UnsetTags: _unset_tags_sql,
+        CreateGroup: lambda gen, node: (
+            f"CREATE GROUP{_flag(node, 'exists', 'IF NOT EXISTS')} {gen.sql(node, 'this')}"
+        ),
+        DropGroup: lambda gen, node: (
+            f"DROP GROUP{_flag(node, 'exists', 'IF EXISTS')} {gen.sql(node, 'this')}"
+        ),
+        AlterGroup: _alter_group_sql,
+        ShowCatalogs: lambda gen, node: f"SHOW CATALOGS{_opt(gen, node, 'like', 'LIKE')}",
+        ShowSchemas: _show_in_sql("SCHEMAS"),
+        ShowModels: _show_in_sql("MODELS"),
+        ShowVersions: lambda gen, node: f"SHOW VERSIONS IN MODEL {gen.sql(node, 'this')}",
+        ShowGroups: lambda gen, node: "SHOW GROUPS",
+        ShowGroupMembers: lambda gen, node: f"SHOW USERS IN GROUP {gen.sql(node, 'this')}",
+        ShowGrants: _show_grants_sql,
+        ShowGrantsTo: lambda gen, node: f"SHOW GRANTS TO {gen.sql(node, 'principal')}",
+        DescribeSecurable: _describe_sql,
+    }
+
+    def identifier_sql(self, expression: exp.Identifier) -> str:
+        # Backticks only when needed, whatever the input had: the printed form is canonical.
+        text = expression.name
+        if _needs_backticks(text):
+            return "`" + text.replace("`", "``") + "`"
+        return text
+
+
+def _needs_backticks(name: str) -> bool:
+    """A name needs backticks unless it is a plain word the parser reads as a name anywhere."""
+    if not exp.SAFE_IDENTIFIER_RE.match(name):
+        return True
+    upper = name.upper()
+    token_type = UcsqlTokenizer.KEYWORDS.get(upper, TokenType.VAR)
+    # TO and EXTENDED are plain words, but SHOW GRANTS to ON ... and DESCRIBE MODEL extended
+    # would read them as keywords.
+    return upper in ("TO", "EXTENDED") or (
+        token_type != TokenType.VAR and token_type not in UcsqlParser.ID_VAR_TOKENS
+    )
+
+
+class Ucsql(Databricks):
+    """The ucsql dialect: Databricks SQL plus the model statements.
+
+    Use it to print nodes (``node.sql(dialect=Ucsql)``). To read SQL, call :func:`parse`, which
+    also splits scripts, sends SELECTs to DuckDB's dialect and refuses what ucsql does not run.
+    """
+
+    # Strings have no backslash escapes (see UcsqlTokenizer), so nothing to unescape.
+    UNESCAPED_SEQUENCES: dict[str, str] = {}
+
+    Tokenizer = UcsqlTokenizer
+    Parser = UcsqlParser
+    Generator = UcsqlGenerator
+
+
+# ---------------------------------------------------------------------------------------------
+# Scripts
+# ---------------------------------------------------------------------------------------------
+
+_UCSQL = Ucsql()
+_DUCKDB = DuckDB()
+
+_QUERY_STARTS = {
+    TokenType.SELECT,
+    TokenType.WITH,
+    TokenType.FROM,
+    TokenType.VALUES,
+    TokenType.L_PAREN,
+}
+_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP"}
+_ALTER_OBJECTS = _CREATE_OBJECTS | {"METASTORE"}
+_SHOW_OBJECTS = {
+    "CATALOGS", "SCHEMAS", "DATABASES", "MODELS", "VERSIONS", "GROUPS", "USERS", "GRANTS",
+}  # fmt: skip
+# Words between CREATE/DROP and the kind of object (CREATE OR REPLACE TEMP TABLE ...).
+_MODIFIERS = {
+    "OR", "REPLACE", "TEMP", "TEMPORARY", "PERSISTENT", "UNIQUE", "GLOBAL", "LOCAL",
+    "MATERIALIZED", "EXTERNAL", "TRANSIENT", "SECURE", "RECURSIVE", "STREAMING",
+}  # fmt: skip
+# First words of the statements DuckDB or Databricks would run and ucsql refuses. (CREATE, DROP,
+# ALTER, COMMENT ON, DESCRIBE, SHOW and SET of other objects are refused by _route too.)
+_REFUSED = {
+    "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE", "COPY", "ATTACH",
+    "DETACH", "EXPORT", "IMPORT", "INSTALL", "LOAD", "UNLOAD", "PRAGMA", "RESET", "CALL", "USE",
+    "CHECKPOINT", "VACUUM", "ANALYZE", "OPTIMIZE", "BEGIN", "START", "COMMIT", "END", "ROLLBACK",
+    "ABORT", "SAVEPOINT", "RELEASE", "EXPLAIN", "SUMMARIZE", "TABLE", "PIVOT", "UNPIVOT",
+    "PREPARE", "EXECUTE", "DEALLOCATE", "REFRESH", "CACHE", "UNCACHE", "MSCK", "LIST", "PUT",
+    "GET", "REMOVE", "RENAME", "FETCH", "DECLARE", "LOCK", "UNLOCK", "KILL",
+}  # fmt: skip
+# A WITH can lead into a data change, which only DuckDB's parser finds.
+_DML_KINDS = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE", exp.Merge: "MERGE"}
+
+_REFUSAL = (
+    "{kind} is not a ucsql statement: the metastore changes only through ucsql statements "
+    "(CREATE MODEL, GRANT, SET TAG ...). Queries may only SELECT from system views."
+)
+
+
+def parse(sql: str) -> list[exp.Expression]:
+    """Parse a ``;``-separated script into one node per statement.
+
+    Empty statements and comments are skipped; ``;`` inside strings, `names` and comments does
+    not end a statement. ucsql statements become the node classes above (and ``exp.Grant`` /
+    ``exp.Revoke``); queries (SELECT, WITH, FROM, VALUES, ``(``, set operations) are parsed with
+    sqlglot's DuckDB dialect and come back as ordinary sqlglot nodes. Every node carries
+    ``meta["sql"]`` (its statement's text, without the ``;`` and surrounding comments) and
+    ``meta["line"]`` (the 1-based line of the script where it starts).
+
+    Raises ``UnsupportedStatement`` for SQL that ucsql does not run (INSERT, ATTACH, SET ...) and
+    ``ParseError`` for anything else it cannot read; both carry the line and column in the whole
+    script and show that line with a caret.
+
+    >>> nodes = parse("create catalog prod; show grants on catalog prod")
+    >>> [node.sql(dialect=Ucsql) for node in nodes]
+    ['CREATE CATALOG prod', 'SHOW GRANTS ON CATALOG prod']
+    >>> parse("SELECT 1 AS x")[0].meta
+    {'sql': 'SELECT 1 AS x', 'line': 1}
+    """
+    script = _Script(sql)
+    nodes = []
+    for tokens in _split(script.tokenize(_UCSQL, sql)):
+        start = tokens[0].start
+        text = sql[start : tokens[-1].end + 1]
+        node = _parse_statement(script, tokens, text)
+        node.meta["sql"] = text
+        node.meta["line"] = script.position(start)[0]
+        nodes.append(node)
+    return nodes
+
+
+class _Script:
+    """The text of a script: line and column arithmetic, tokenizing, and the errors to raise."""
+
+    def __init__(self, text: str):
+        self.text = text
+        # Lines as ParseError counts them when it shows the offending one (str.splitlines).
+        self._line_starts = [0]
+        for line in text.splitlines(keepends=True)[:-1]:
+            self._line_starts.append(self._line_starts[-1] + len(line))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column), both 1-based, of a character offset."""
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def error(self, message: str, offset: int) -> ParseError:
+        return ParseError(message, *self.position(offset), statement=self.text)
+
+    def refusal(self, kind: str, offset: int) -> UnsupportedStatement:
+        message = _REFUSAL.format(kind=kind)
+        return UnsupportedStatement(message, kind, *self.position(offset), statement=self.text)
+
+    def tokenize(self, dialect: Databricks | DuckDB, text: str, offset: int = 0) -> list[Token]:
+        """Tokens of ``text``, which starts at ``offset`` in the script."""
+        tokenizer = dialect.tokenizer()
+        try:
+            return tokenizer.tokenize(text)
+        except TokenError:
+            # sqlglot keeps the start of the token it could not finish; its message does not.
+            start = getattr(tokenizer, "_core", tokenizer)._start
+            raise self.error(_unterminated(text, start), offset + start) from None
+
+
+def _unterminated(text: str, start: int) -> str:
+    if text.startswith("/*", start):
+        return "Unterminated comment: expected */"
+    if text[start : start + 1] == "`":
+        return "Unterminated name: expected a closing `"
+    for quote in ("'", '"', "$"):
+        if quote in text[start : start + 2]:
+            return f"Unterminated string: expected a closing {quote}"
+    return "Cannot read the SQL here"
+
+
+def _split(tokens: list[Token]) -> t.Iterator[list[Token]]:
+    """The tokens of each non-empty statement (comments are carried by tokens, not split on)."""
+    statement: list[Token] = []
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            if statement:
+                yield statement
+            statement = []
+        else:
+            statement.append(token)
+    if statement:
+        yield statement
+
+
+def _parse_statement(script: _Script, tokens: list[Token], text: str) -> exp.Expression:
+    route, kind = _route(tokens)
+    start = tokens[0].start
+    if route == "query":
+        return _parse_query(script, text, start)
+    if route == "refuse":
+        raise script.refusal(kind, start)
+    if route == "unknown":
+        raise script.error(f"Expected a statement ({_STATEMENTS_TEXT})", start)
+    try:
+        return _UCSQL.parser().parse(tokens, script.text)[0]
+    except _SyntaxError as error:
+        raise script.error(error.description, error.offset) from None
+
+
+def _route(tokens: list[Token]) -> tuple[str, str | None]:
+    """Where a statement goes, from its first words, before parsing it.
+
+    Returns ``("query", None)``, ``("ucsql", None)``, ``("refuse", kind)`` or ``("unknown", None)``.
+    A statement that starts like a ucsql one goes to the ucsql parser even if it is misspelled
+    further on, so that its error says what was expected there.
+    """
+    if tokens[0].token_type in _QUERY_STARTS:
+        return "query", None
+    words = []
+    for token in tokens[:8]:
+        if not _is_word(token):
+            break
+        words.append(token.text.upper())
+    first, second, third = (words + ["", "", ""])[:3]
+
+    if first in ("CREATE", "DROP", "ALTER"):
+        objects = _ALTER_OBJECTS if first == "ALTER" else _CREATE_OBJECTS
+        obj = next((word for word in words[1:] if word not in _MODIFIERS), "")
+        return ("ucsql", None) if not obj or obj in objects else ("refuse", f"{first} {obj}")
+    if first == "COMMENT":
+        refused = second == "ON" and third and third not in _KINDS
+        return ("refuse", f"COMMENT ON {third}") if refused else ("ucsql", None)
+    if first in ("DESCRIBE", "DESC"):
+        return ("ucsql", None) if second in _KINDS else ("refuse", "DESCRIBE")
+    if first == "SHOW":
+        refused = second and second not in _SHOW_OBJECTS
+        return ("refuse", f"SHOW {second}") if refused else ("ucsql", None)
+    if first == "SET":
+        return ("ucsql", None) if second == "TAG" else ("refuse", "SET")
+    if first in ("UNSET", "GRANT", "REVOKE"):
+        return "ucsql", None
+    if first == "FORCE":  # FORCE INSTALL, FORCE CHECKPOINT
+        return "refuse", second or first
+    if first in _REFUSED:
+        return "refuse", first
+    return "unknown", None
+
+
+def _parse_query(script: _Script, text: str, offset: int) -> exp.Expression:
+    """A query, parsed with sqlglot's DuckDB dialect. ``offset``: where it starts in the script."""
+    tokens = script.tokenize(_DUCKDB, text, offset)
+    try:
+        nodes = _DUCKDB.parser().parse(tokens, text)
+    except SqlglotParseError as error:
+        details = error.errors[0] if error.errors else {}
+        message = details.get("description") or str(error)
+        # Some sqlglot messages end with the repr of a token; the caret already shows it.
+        message = message.split(" but got <Token")[0]
+        if message.startswith("Required keyword"):  # names a sqlglot class, not the user's SQL
+            message = "Incomplete expression"
+        raise script.error(message, offset + _blamed(tokens, text, details)) from None
+    node = nodes[0] if len(nodes) == 1 else None
+    if isinstance(node, (exp.Query, exp.Values)):
+        return node
+    if type(node) in _DML_KINDS:
+        raise script.refusal(_DML_KINDS[type(node)], offset)
+    raise script.error("Expected a query (SELECT ...)", offset)
+
+
+def _blamed(tokens: list[Token], text: str, details: dict[str, t.Any]) -> int:
+    """The offset in ``text`` of the token a sqlglot error names (sqlglot gives the line and the
+    column of the token's last character)."""
+    for token in tokens:
+        if token.line == details.get("line") and token.col == details.get("col"):
+            return token.start
+    return len(text)
