@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from sqlglot import exp
@@ -42,10 +43,18 @@ class Catalog:
     def sql(self, text: str, params: dict[str, Any] | list[Any] | None = None) -> Result:
         """Run a ``;``-separated script; return the last statement's result.
 
-        Statements run one after another, each in its own transaction; the first error stops
-        the script (the statements before it stay done). ``params`` binds ``?`` (a list) or
+        The whole script is parsed first, so a syntax error anywhere runs nothing. Statements
+        then run one after another, each in its own transaction; the first error stops the
+        script (the statements before it stay done). ``params`` binds ``?`` (a list) or
         ``$name`` / ``:name`` (a dict) placeholders.
         """
+        result = Result.done("Nothing to run.")
+        for result in self.run(text, params):
+            pass
+        return result
+
+    def run(self, text: str, params: dict[str, Any] | list[Any] | None = None) -> Iterator[Result]:
+        """Like :meth:`sql`, but yields the result of every statement as it completes."""
         try:
             statements = dialect.parse(text)
         except UnsupportedStatement as e:
@@ -54,10 +63,8 @@ class Catalog:
         except ParseError as e:
             record_refusal(self.engine, self.principal, "PARSE", text, "FAILED", e.reason)
             raise
-        result = Result.done("Nothing to run.")
         for node in statements:
-            result = self.engine.execute(node, self.principal, params)
-        return result
+            yield self.engine.execute(node, self.principal, params)
 
     def execute(self, node: exp.Expression, params: Any = None) -> Result:
         """Run one already-built statement node (how the MLflow façade talks to the engine)."""

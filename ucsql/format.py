@@ -25,6 +25,7 @@ def cell(value: Any) -> str:
 
 def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A boxed, aligned table with a row count, like the DuckDB CLI."""
+    columns = [cell(c) for c in columns]
     text_rows = [[cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in text_rows]) for i, c in enumerate(columns)]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"

@@ -66,7 +66,7 @@ class Query:
 
 @functools.cache
 def load(name: str) -> Query:
-    """The query in ``sql/<name>.sql``, e.g. ``load("queries/model_by_name")``."""
+    """The query in ``sql/<name>.sql``, e.g. ``load("queries/resolve_path")``."""
     path = sql_dir() / f"{name}.sql"
     if not path.is_file():
         raise FileNotFoundError(f"ucsql is missing its SQL file sql/{name}.sql; reinstall ucsql")

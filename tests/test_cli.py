@@ -1,0 +1,220 @@
+"""The ``ucsql`` command: -c scripts, piped scripts, errors and exit codes, the interactive shell.
+
+In-process runs use click's CliRunner; the rest run ``python -m ucsql`` for real, the shell
+inside a pseudo-terminal (pexpect).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ucsql.cli import is_complete, main
+
+REPO = Path(__file__).resolve().parent.parent
+
+CATALOGS_TABLE = """\
+Created catalog prod.
++---------+-------+-----------------+
+| catalog | owner | comment         |
++---------+-------+-----------------+
+| main    | alice | Default catalog |
+| prod    | alice | NULL            |
++---------+-------+-----------------+
+(2 rows)
+"""
+
+
+@pytest.fixture
+def env(tmp_path):
+    """The environment for a real ``python -m ucsql``: this checkout, a throwaway history."""
+    env = {k: v for k, v in os.environ.items() if k != "UCSQL_PRINCIPAL"}
+    env.update(PYTHONPATH=str(REPO), UCSQL_HISTORY=str(tmp_path / "history"))
+    return env
+
+
+def ucsql(env, *args, input=None, principal=None):
+    if principal:
+        env = dict(env, UCSQL_PRINCIPAL=principal)
+    return subprocess.run([sys.executable, "-m", "ucsql", *args], env=env, input=input,
+                          capture_output=True, text=True, timeout=120)
+
+
+def invoke(*args, input=None, principal="alice"):
+    return CliRunner().invoke(main, list(args), input=input, env={"UCSQL_PRINCIPAL": principal})
+
+
+# -- -c -------------------------------------------------------------------------------------------
+
+def test_c_prints_each_statement_result(tmp_path):
+    result = invoke(str(tmp_path / "m.duckdb"), "-c", "CREATE CATALOG prod; SHOW CATALOGS")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == CATALOGS_TABLE
+    assert result.stderr == ""
+
+
+def test_c_in_a_real_process(tmp_path, env):
+    done = ucsql(env, str(tmp_path / "m.duckdb"), "-c", "CREATE CATALOG prod; SHOW CATALOGS",
+                 principal="alice")
+    assert (done.returncode, done.stdout, done.stderr) == (0, CATALOGS_TABLE, "")
+
+
+def test_c_several_times_runs_in_order_and_stops_at_the_first_error(tmp_path):
+    path = str(tmp_path / "m.duckdb")
+    result = invoke(path, "-c", "CREATE CATALOG a", "-c", "CREATE CATALOG a; CREATE CATALOG b",
+                    "-c", "CREATE CATALOG c")
+    assert result.exit_code == 1
+    assert result.stdout == "Created catalog a.\n"
+    assert result.stderr.startswith("Error: ") and "already exists" in result.stderr
+    shown = invoke(path, "-c", "SELECT catalog_name FROM system.information_schema.catalogs "
+                               "ORDER BY 1")
+    assert "| a " in shown.stdout and "| b " not in shown.stdout and "| c " not in shown.stdout
+
+
+def test_memory_metastore(tmp_path):
+    result = invoke(":memory:", "-c", "SELECT 1 AS x")
+    assert result.exit_code == 0
+    assert result.stdout == "+---+\n| x |\n+---+\n| 1 |\n+---+\n(1 row)\n"
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+SYNTAX_ERROR = "Error: Syntax error at line 1, column 1: "
+
+
+def test_syntax_error(tmp_path, env):
+    path = str(tmp_path / "m.duckdb")
+    result = invoke(path, "-c", "CREAT CATALOG x")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(SYNTAX_ERROR)
+    assert result.stderr.endswith("\n  CREAT CATALOG x\n  ^\n")
+
+    done = ucsql(env, path, "-c", "CREAT CATALOG x", principal="alice")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith(SYNTAX_ERROR) and "Traceback" not in done.stderr
+
+
+def test_permission_error_as_another_principal(tmp_path, env):
+    path = str(tmp_path / "m.duckdb")
+    assert ucsql(env, path, "-c", "CREATE CATALOG prod", principal="alice").returncode == 0
+    done = ucsql(env, path, "--principal", "bob", "-c", "CREATE SCHEMA prod.ml_team")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("Error: Permission denied: bob ")
+    assert "prod" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_metastore_that_cannot_be_opened(tmp_path):
+    result = invoke(str(tmp_path / "no" / "such" / "m.duckdb"), "-c", "SHOW CATALOGS")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "does not exist" in result.stderr
+
+
+def test_metastore_argument_is_required():
+    result = invoke("-c", "SHOW CATALOGS")
+    assert result.exit_code == 2
+    assert "METASTORE" in result.stderr
+
+
+# -- who you are ----------------------------------------------------------------------------------
+
+def test_principal_from_env_and_option(tmp_path, env):
+    path = str(tmp_path / "m.duckdb")
+    done = ucsql(env, path, "-c", "SELECT current_user() AS me", principal="carol")
+    assert done.returncode == 0, done.stderr
+    assert "| carol |" in done.stdout
+    done = ucsql(env, path, "--principal", "dave", "-c", "SELECT current_user() AS me",
+                 principal="carol")
+    assert "| dave |" in done.stdout
+
+
+# -- piped scripts --------------------------------------------------------------------------------
+
+SCRIPT = """\
+-- a setup script
+CREATE CATALOG prod;
+CREATE SCHEMA prod.ml_team
+  COMMENT 'the team; with a semicolon';
+SELECT schema_name, comment FROM system.information_schema.schemata
+WHERE catalog_name = 'prod' ORDER BY 1;
+"""
+
+
+def test_piped_script(tmp_path, env):
+    done = ucsql(env, str(tmp_path / "m.duckdb"), input=SCRIPT, principal="alice")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["Created catalog prod.", "Created schema prod.ml_team."]
+    assert any(line.startswith("| ml_team") and "the team; with a semicolon" in line
+               for line in lines)
+
+
+def test_script_that_does_not_parse_runs_nothing(tmp_path):
+    path = str(tmp_path / "m.duckdb")
+    result = invoke(path, input="CREATE CATALOG prod;\n\nCREATE CATALOG;\n")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: Syntax error at line 3, column ")
+    assert "prod" not in invoke(path, "-c", "SHOW CATALOGS").stdout
+
+
+# -- the shell ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, complete", [
+    ("", True),
+    ("\\q", True),
+    ("exit", True),
+    ("SHOW CATALOGS", False),
+    ("SHOW CATALOGS;", True),
+    ("CREATE CATALOG\nprod;  ", True),
+    ("SELECT 'a;", False),           # the ; is inside an unterminated string
+    ("SELECT 'a;'", False),
+    ("SELECT 1 /* ; */", False),
+    ("SELECT 1; -- done", True),
+    ("SELECT `x;", False),
+])
+def test_when_enter_runs_the_input(text, complete):
+    assert is_complete(text) is complete
+
+
+def test_interactive_shell(tmp_path, env):
+    pexpect = pytest.importorskip("pexpect")
+    history = tmp_path / "history"
+    env = dict(env, UCSQL_PRINCIPAL="alice", TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
+    shell = pexpect.spawn(sys.executable, ["-m", "ucsql", str(tmp_path / "m.duckdb")], env=env,
+                          cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(40, 200))
+    try:
+        # prompt_toolkit draws the prompt's trailing space as a cursor move, so expect without it.
+        shell.expect_exact("alice@m.duckdb>")
+        shell.send("CREATE CATALOG\r")
+        shell.expect_exact("...>")
+        shell.send("prod;\r")
+        shell.expect_exact("Created catalog prod.")
+        shell.expect_exact("alice@m.duckdb>")
+
+        shell.send("CREAT CATALOG x;\r")
+        shell.expect_exact("Error: Syntax error at line 1, column 1")
+        shell.expect_exact("alice@m.duckdb>")
+
+        shell.send("half a statement")
+        shell.sendintr()  # Ctrl-C drops the input, not the shell
+        shell.expect_exact("alice@m.duckdb>")
+
+        shell.send("SHOW CATALOGS;\r")
+        shell.expect_exact("| prod    | alice | NULL            |")
+        shell.expect_exact("(2 rows)")
+        shell.expect_exact("alice@m.duckdb>")
+
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close()
+    assert shell.exitstatus == 0
+    assert "Traceback" not in (shell.before or "")
+    assert "CREATE CATALOG\n+prod;" in history.read_text()
