@@ -29,6 +29,9 @@ def test_tag_values_and_comments_are_stored_literally(admin, value):
     assert admin.sql("SELECT comment FROM system.information_schema.registered_models").scalar() == value
     # The metastore is intact: the grants table still answers.
     assert admin.sql("SHOW GRANTS ON FUNCTION iris").fetchall() == [
+        ("account users", "USE_CATALOG", "CATALOG", "main"),
+        ("account users", "CREATE_MODEL", "SCHEMA", "main.default"),
+        ("account users", "USE_SCHEMA", "SCHEMA", "main.default"),
         ("admin", "APPLY_TAG", "FUNCTION", "main.default.iris")]
 
 

@@ -17,6 +17,7 @@ def test_new_metastore_is_bootstrapped(admin):
     assert admin.sql("SHOW SCHEMAS IN main").fetchall() == [
         ("main", "default", "admin", "Default schema")]
     assert admin.sql("SHOW GRANTS ON SCHEMA main.default").fetchall() == [
+        ("account users", "USE_CATALOG", "CATALOG", "main"),
         ("account users", "CREATE_MODEL", "SCHEMA", "main.default"),
         ("account users", "USE_SCHEMA", "SCHEMA", "main.default"),
     ]

@@ -28,6 +28,9 @@ def test_old_metastore_opens_with_everything_in_it(fixture, tmp_path, model_dir)
         assert cat.sql("SHOW CATALOGS").fetchall() == [
             ("main", "admin", "Default catalog"), ("prod", "admin", "production models")]
         assert cat.sql("SHOW GRANTS ON FUNCTION prod.ml_team.iris").fetchall() == [
+            ("eng", "USE_CATALOG", "CATALOG", "prod"),
+            ("ml-team", "CREATE_MODEL", "SCHEMA", "prod.ml_team"),
+            ("ml-team", "USE_SCHEMA", "SCHEMA", "prod.ml_team"),
             ("admin", "APPLY_TAG", "FUNCTION", "prod.ml_team.iris"),
             ("admin", "EXECUTE", "FUNCTION", "prod.ml_team.iris")]
         assert cat.sql("SELECT alias, version FROM system.information_schema.model_aliases").fetchall() \

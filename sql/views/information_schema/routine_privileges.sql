@@ -9,7 +9,7 @@ SELECT
     g.privilege AS privilege_type,
     'NO' AS is_grantable,
     CASE WHEN g.inherited THEN granted_on.kind ELSE 'NONE' END AS inherited_from
-FROM ucsql_grants_on(NULL) AS g
+FROM ucsql_grants_on(NULL, true) AS g
 JOIN ucsql_catalog_objects() AS o ON o.securable_id = g.securable_id
 JOIN ucsql_principal AS p ON p.principal_id = g.principal_id
 JOIN ucsql_securable AS granted_on ON granted_on.securable_id = g.granted_on_id
