@@ -143,16 +143,16 @@ class Context:
         parts = [p.name for p in (table.args.get("catalog"), table.args.get("db"), table.this)
                  if p is not None and p.name != ""] if table is not None else []
         want = {"CATALOG": 1, "SCHEMA": 2, "MODEL": 3}[kind]
-        written = ".".join(parts)
         if not parts or len(parts) > want:
-            raise InvalidArgument(f"{kind.title()} name {written!r} has {len(parts)} parts; "
-                                  f"a {kind.lower()} name has at most {want} "
-                                  f"(e.g. {'prod.ml_team.iris'.rsplit('.', 3 - want)[0] if want < 3 else 'prod.ml_team.iris'}).")
-        defaults = ["main", "default"][: want - len(parts)]
-        full = defaults + parts if kind == "MODEL" else (["main"] + parts if len(parts) < want else parts)
+            example = ".".join(["prod", "ml_team", "iris"][:want])
+            raise InvalidArgument(f"{kind.title()} name {'.'.join(parts)!r} has {len(parts)} parts; "
+                                  f"a {kind.lower()} name has at most {want} (e.g. {example}).")
+        # Missing leading parts resolve against main (catalog) and default (schema).
+        full = ["main", "default"][: want - len(parts)] + parts
         levels = ("catalog", "schema", "model")
         checked = [names.securable_name(p, levels[i]) for i, p in enumerate(full)]
-        return (checked + [None, None])[0], (checked + [None, None])[1], (checked + [None, None, None])[2]
+        checked += [None] * (3 - len(checked))
+        return checked[0], checked[1], checked[2]
 
     def securable(self, securable_id: int) -> Securable:
         row = self.one("securable_name", securable_id=securable_id)
