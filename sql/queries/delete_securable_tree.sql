@@ -1,8 +1,10 @@
--- Deletes $securable_id and everything in it: schemas, models, versions, aliases, tags, grants.
+-- Deletes $securable_id and everything in it: schemas, models, versions, aliases, tags,
+-- lineage, grants.
 CREATE OR REPLACE TEMP TABLE ucsql_doomed AS
 SELECT securable_id FROM ucsql_securable_ancestry(NULL) WHERE ancestor_id = $securable_id;
 DELETE FROM ucsql_model_version_tag WHERE model_id IN (SELECT securable_id FROM ucsql_doomed);
 DELETE FROM ucsql_model_alias WHERE model_id IN (SELECT securable_id FROM ucsql_doomed);
+DELETE FROM ucsql_model_version_lineage WHERE model_id IN (SELECT securable_id FROM ucsql_doomed);
 DELETE FROM ucsql_model_version WHERE model_id IN (SELECT securable_id FROM ucsql_doomed);
 DELETE FROM ucsql_securable_tag WHERE securable_id IN (SELECT securable_id FROM ucsql_doomed);
 DELETE FROM ucsql_grant WHERE securable_id IN (SELECT securable_id FROM ucsql_doomed);

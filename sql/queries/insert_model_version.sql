@@ -1,6 +1,7 @@
 -- Records version $version of model $model_id as READY: its files are complete in
--- $storage_location. $source, $run_id and $comment may be NULL; $by registered it.
-INSERT INTO ucsql_model_version (model_id, version, source, run_id, status, storage_location, comment,
-                                 created_at, created_by, updated_at, updated_by)
-VALUES ($model_id, $version, $source, $run_id, 'READY', $storage_location, $comment,
-        current_timestamp, $by, current_timestamp, $by);
+-- $storage_location. $source, $run_id, $run_link, $logged_model_id and $comment may be NULL;
+-- $by registered it.
+INSERT INTO ucsql_model_version (model_id, version, source, run_id, run_link, logged_model_id, status,
+                                 storage_location, comment, created_at, created_by, updated_at, updated_by)
+VALUES ($model_id, $version, $source, $run_id, $run_link, $logged_model_id, 'READY',
+        $storage_location, $comment, current_timestamp, $by, current_timestamp, $by);

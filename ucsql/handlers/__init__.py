@@ -25,6 +25,8 @@ _HANDLERS = {
     d.DropModelVersion: models.drop_model_version,
     d.SetModelAlias: models.set_alias,
     d.DropModelAlias: models.drop_alias,
+    d.GetModel: models.get_model,
+    d.GetModelVersion: models.get_model_version,
     exp.Grant: access.grant,
     exp.Revoke: access.revoke,
     d.CreateGroup: access.create_group,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pyarrow as pa
 
 from sqlglot import exp
 
@@ -15,7 +18,8 @@ from .namespace import _existing_version
 
 
 def add_model_version(ctx: Context, node: exp.Expression) -> Result:
-    """ALTER MODEL m ADD VERSION FROM 'dir': copy the files, then record a READY version.
+    """ALTER MODEL m ADD VERSION FROM 'dir' | FROM MODEL src VERSION n: copy the files, then
+    record a READY version (with its tags and lineage) in the same transaction.
 
     The copy goes to a staging folder first (once, even if a write conflict retries the
     transaction); it is renamed into place just before the commit that records the version, so
@@ -23,24 +27,110 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     """
     model = ctx.resolve("MODEL", node.this)
     ctx.authorize("CREATE_MODEL_VERSION", model, what=f"add a version to {model}")
-    source = ctx.text(node.args["source"])
+    source, recorded_source, run_id, run_link, logged_model_id = _version_source(ctx, node)
+    tags = [(names.tag_key(str(ctx.value(p.this))), ctx.value(p.args.get("expression")))
+            for p in node.args.get("tags") or []]
+    tags = [(k, names.tag_value(k, None if v is None else str(v))) for k, v in tags]
+    if len(tags) > names.MAX_TAGS:
+        raise InvalidArgument(f"A version may carry at most {names.MAX_TAGS} tags, not {len(tags)}.")
+    lineage = _lineage(ctx.text(node.args.get("lineage")))
     storage = ctx.engine.storage
     staged = ctx.memo.get("staged")
     if staged is None:
         read_mlmodel(source)
         root = storage_root_for(ctx, model)
-        staged = storage.stage(Path(source).expanduser(), root)
+        staged = storage.stage(Path(source), root)
         ctx.memo.update(staged=staged, root=root)
         ctx.memo.setdefault("discard_on_failure", []).append(lambda: storage.discard(staged))
     version = ctx.one("allocate_version", model_id=model.id)["version"]
     location = storage.publish(staged, ctx.memo["root"], model.id)
     ctx.on_rollback(lambda: Path(location).rename(staged))
-    ctx.q("insert_model_version", model_id=model.id, version=version,
-          source=str(Path(source).expanduser().resolve()), run_id=ctx.text(node.args.get("run_id")),
+    ctx.q("insert_model_version", model_id=model.id, version=version, source=recorded_source,
+          run_id=run_id, run_link=run_link, logged_model_id=logged_model_id,
           storage_location=location, comment=names.comment(ctx.text(node.args.get("comment"))),
           by=ctx.principal)
+    for key, value in tags:
+        ctx.q("upsert_version_tag", model_id=model.id, version=version, key=key, value=value,
+              by=ctx.principal)
+    if lineage:
+        ctx.q("insert_lineage", model_id=model.id, version=version, inputs=lineage)
+    elif "copied_from" in ctx.memo:
+        src_id, src_version = ctx.memo["copied_from"]
+        ctx.q("copy_lineage", from_model_id=src_id, from_version=src_version, model_id=model.id,
+              version=version)
     ctx.audit_name = f"{model.full_name} version {version}"
-    return Result.done(f"Created version {version} of model {model.full_name}.")
+    return Result(pa.table({"name": [model.full_name], "version": [version]}),
+                  f"Created version {version} of model {model.full_name}.")
+
+
+def _version_source(ctx: Context, node: exp.Expression):
+    """(directory to copy, source to record, run id, run link, logged model id) of ADD VERSION.
+
+    For FROM MODEL src VERSION n, the caller needs EXECUTE on src (copying is reading its
+    files), and the copy keeps src's run, link and logged model unless the statement says
+    otherwise."""
+    run_id = ctx.text(node.args.get("run_id"))
+    run_link = ctx.text(node.args.get("run_link"))
+    logged_model_id = ctx.text(node.args.get("logged_model_id"))
+    if node.args.get("from_model") is None:
+        directory = ctx.text(node.args["source"])
+        if directory is None:
+            raise InvalidArgument("ADD VERSION needs FROM 'directory' or FROM MODEL name VERSION n.")
+        path = Path(directory).expanduser()
+        recorded = ctx.text(node.args.get("source_uri")) or str(path.resolve())
+        return path, recorded, run_id, run_link, logged_model_id
+    src = ctx.resolve("MODEL", node.args["from_model"])
+    ctx.authorize("EXECUTE", src, what=f"copy a version of {src}")
+    number = _existing_version(ctx, src, ctx.value(node.args["from_version"]))
+    row = ctx.one("get_model_version", model_id=src.id, version=number)
+    if row["status"] != "READY":
+        raise InvalidArgument(f"Version {number} of {src.full_name} is {row['status']}; only READY "
+                              "versions can be copied.")
+    ctx.resolve("MODEL", node.this)  # audit the destination, not the source
+    ctx.memo["copied_from"] = (src.id, number)
+    return (Path(row["storage_location"]),
+            ctx.text(node.args.get("source_uri")) or f"models:/{src.full_name}/{number}",
+            run_id or row["run_id"], run_link or row["run_link"],
+            logged_model_id or row["logged_model_id"])
+
+
+def _lineage(text: str | None) -> list[dict]:
+    if not text:
+        return []
+    try:
+        inputs = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InvalidArgument(f"LINEAGE must be a JSON list of dataset inputs: {e}.") from None
+    fields = ("name", "digest", "source_type", "source", "context")
+    if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
+        raise InvalidArgument("LINEAGE must be a JSON list of objects with "
+                              f"{', '.join(fields)}.")
+    return [{f: None if i.get(f) is None else str(i[f]) for f in fields} for i in inputs]
+
+
+def get_model(ctx: Context, node: exp.Expression) -> Result:
+    """GET MODEL m: the registered model's metadata (needs what seeing it needs)."""
+    model = ctx.resolve("MODEL", node.this)
+    ctx.authorize("READ_METADATA", model, what=f"read {model}")
+    return Result(ctx.table("get_model", model_id=model.id))
+
+
+def get_model_version(ctx: Context, node: exp.Expression) -> Result:
+    """GET MODEL VERSION m VERSION n | ALIAS a: one version, its files' location included, so it
+    needs EXECUTE (or ownership), as loading does."""
+    model = ctx.resolve("MODEL", node.this)
+    ctx.authorize("EXECUTE", model, what=f"get a version of {model}")
+    alias = node.args.get("alias")
+    if alias is not None:
+        row = ctx.one("version_by_alias", model_id=model.id, alias=alias.name)
+        if row is None:
+            raise InvalidArgument(f"Model {model.full_name} has no alias {alias.name}. "
+                                  f"Use DESCRIBE MODEL {model.full_name} to see its aliases.")
+        number = row["version"]
+    else:
+        number = _existing_version(ctx, model, ctx.value(node.args.get("version")))
+    ctx.audit_name = f"{model.full_name} version {number}"
+    return Result(ctx.table("get_model_version", model_id=model.id, version=number))
 
 
 def drop_model_version(ctx: Context, node: exp.Expression) -> Result:

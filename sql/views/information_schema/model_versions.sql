@@ -9,6 +9,8 @@ SELECT
     v.version,
     v.source,
     v.run_id,
+    v.run_link,
+    v.logged_model_id,
     v.status,
     v.status_message,
     v.storage_location,

@@ -1,0 +1,437 @@
+"""The MLflow façade: a model-registry store plugin (``registry_uri="ucsql:///path.duckdb"``).
+
+A thin layer: each method builds ucsql statements (``ucsql.dialect`` nodes) and runs them
+through the same engine as SQL, as the caller's principal (``UCSQL_PRINCIPAL`` or the login
+name, read at every call), so privilege checks, audit rows and errors are the same as in SQL.
+Results become ``mlflow.entities`` only here, at the boundary; ucsql errors become
+``MlflowException`` with the same message and MLflow's error code.
+
+Files: a version's files are copied into managed storage when it is registered; loading goes
+through ``UcsqlArtifactRepository`` (``ucsql://`` download URIs), which copies them out, so
+MLflow never writes into the managed copy.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+from mlflow.entities.model_registry import (
+    ModelVersion,
+    ModelVersionTag,
+    RegisteredModel,
+    RegisteredModelAlias,
+    RegisteredModelTag,
+)
+from mlflow.entities.file_info import FileInfo
+from mlflow.exceptions import MlflowException
+from mlflow.protos import databricks_pb2
+from mlflow.store.artifact.artifact_repo import ArtifactRepository
+from mlflow.store.entities.paged_list import PagedList
+from mlflow.store.model_registry.abstract_store import AbstractStore
+from sqlglot import exp
+
+from . import dialect as d
+from . import names
+from .api import Catalog, connect, default_principal
+from .errors import InvalidArgument, UcsqlError
+from .result import Result
+
+_STAGES_MESSAGE = (
+    "Stages are not supported by ucsql, as in Unity Catalog. Use aliases instead: "
+    "MlflowClient().set_registered_model_alias(name, 'Champion', version) marks a version, and "
+    "mlflow.pyfunc.load_model('models:/<name>@Champion') loads it.")
+
+
+def _error(message: str, code: str) -> MlflowException:
+    """An MlflowException with MLflow's error code named ``code`` (RESOURCE_DOES_NOT_EXIST ...)."""
+    return MlflowException(message,
+                           error_code=getattr(databricks_pb2, code, databricks_pb2.INTERNAL_ERROR))
+
+
+def _mlflow_errors(method):
+    """Turn ucsql errors into MlflowException with the same message and MLflow's error code."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except UcsqlError as e:
+            raise _error(e.message, e.code) from None
+
+    return wrapper
+
+
+def metastore_path(uri: str) -> str:
+    """``ucsql:///abs/m.duckdb`` -> ``/abs/m.duckdb``; ``ucsql:rel/m.duckdb`` -> ``rel/m.duckdb``."""
+    parsed = urllib.parse.urlparse(uri)
+    if parsed.scheme != "ucsql":
+        raise _error(f"{uri!r} is not a ucsql URI (ucsql:///path/to/metastore.duckdb).",
+                     "INVALID_PARAMETER_VALUE")
+    if parsed.netloc:
+        raise _error(
+            f"{uri!r} names a host; ucsql serves a metastore file: use ucsql:///absolute/path.duckdb "
+            "or ucsql:relative/path.duckdb.", "INVALID_PARAMETER_VALUE")
+    if not parsed.path:
+        raise _error("The ucsql URI has no path: use ucsql:///path/to/metastore.duckdb.",
+                     "INVALID_PARAMETER_VALUE")
+    return urllib.parse.unquote(parsed.path)
+
+
+def _name(full_name: str) -> exp.Table:
+    """A model name as MLflow gives it (``prod.ml_team.iris``) -> the dialect's name node."""
+    parts = str(full_name).split(".")
+    if len(parts) > 3 or not all(parts):
+        raise InvalidArgument(f"Model name {full_name!r} is not valid: use catalog.schema.model, "
+                              "e.g. prod.ml_team.iris.")
+    ids = [exp.to_identifier(p, quoted=True) for p in parts]
+    return exp.Table(this=ids[-1], db=ids[-2] if len(ids) > 1 else None,
+                     catalog=ids[-3] if len(ids) > 2 else None)
+
+
+def _lit(value) -> exp.Expression:
+    return exp.Null() if value is None else exp.Literal.string(str(value))
+
+
+def _ms(ts) -> int | None:
+    return None if ts is None else int(ts.timestamp() * 1000)
+
+
+def _rows(result: Result) -> list[dict]:
+    return result.table.to_pylist()
+
+
+def _map(value) -> dict:
+    """A DuckDB MAP from Arrow (a list of (key, value) pairs) -> dict."""
+    if value is None:
+        return {}
+    return dict(value) if not isinstance(value, dict) else value
+
+
+class UcsqlRegistryStore(AbstractStore):
+    """Model registry over a ucsql metastore file, with Unity Catalog semantics."""
+
+    def __init__(self, store_uri: str, tracking_uri: str | None = None):
+        super().__init__(store_uri, tracking_uri)
+        self.store_uri = store_uri
+        self.tracking_uri = tracking_uri
+        self.path = os.path.abspath(metastore_path(store_uri))
+        try:
+            self._catalog = connect(self.path, default_principal())
+        except UcsqlError as e:
+            raise _error(e.message, e.code) from None
+
+    # -- plumbing -------------------------------------------------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        """The metastore as the current caller (read per call: UCSQL_PRINCIPAL may change)."""
+        return self._catalog.as_principal(default_principal())
+
+    def _run(self, node: exp.Expression, params=None) -> Result:
+        return self.catalog.execute(node, params)
+
+    def _tracking_client(self):
+        from mlflow.tracking import MlflowClient
+        return MlflowClient(tracking_uri=self.tracking_uri)
+
+    # -- registered models ------------------------------------------------------------------
+    @_mlflow_errors
+    def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
+        for tag in tags or []:  # refuse bad tags before the model exists: no half-made model
+            names.tag_value(names.tag_key(tag.key), tag.value)
+        self._run(d.CreateSecurable(kind="MODEL", this=_name(name), comment=_lit(description)
+                                    if description is not None else None))
+        if tags:
+            self._run(d.SetTags(kind="MODEL", this=_name(name), expressions=[
+                d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags]))
+        return self.get_registered_model(name)
+
+    @_mlflow_errors
+    def update_registered_model(self, name, description, deployment_job_id=None):
+        self._run(d.CommentOn(kind="MODEL", this=_name(name), comment=_lit(description)))
+        return self.get_registered_model(name)
+
+    @_mlflow_errors
+    def rename_registered_model(self, name, new_name):
+        self._run(d.RenameModel(this=_name(name), to=_name(new_name)))
+        return self.get_registered_model(new_name)
+
+    @_mlflow_errors
+    def delete_registered_model(self, name):
+        self._run(d.DropSecurable(kind="MODEL", this=_name(name)))
+
+    @_mlflow_errors
+    def get_registered_model(self, name):
+        [row] = _rows(self._run(d.GetModel(this=_name(name))))
+        return self._registered_model(row)
+
+    def _registered_model(self, row: dict) -> RegisteredModel:
+        aliases = [RegisteredModelAlias(a["alias"], str(a["version"])) for a in row["aliases"] or []]
+        return RegisteredModel(
+            name=row["full_name"],
+            creation_timestamp=_ms(row["created_at"]),
+            last_updated_timestamp=_ms(row["updated_at"]),
+            description=row["comment"],
+            tags=[RegisteredModelTag(k, v) for k, v in _map(row["tags"]).items()],
+            aliases=aliases,
+        )
+
+    @_mlflow_errors
+    def search_registered_models(self, filter_string=None, max_results=None, order_by=None,
+                                 page_token=None):
+        from . import mlflow_search
+        search = mlflow_search.compile_model_search(filter_string, max_results, order_by, page_token)
+        rows = _rows(self.catalog.sql(search.sql, search.params))
+        token = mlflow_search.next_page_token(search, len(rows))
+        return PagedList([self._registered_model(r) for r in rows[: search.max_results]], token)
+
+    @_mlflow_errors
+    def get_latest_versions(self, name, stages=None):
+        """Stages are refused; with none, the latest version (so ``models:/m/latest`` works)."""
+        if stages:
+            raise InvalidArgument(f"get_latest_versions with stages {list(stages)}: {_STAGES_MESSAGE}")
+        latest = self.get_registered_model_latest(name)
+        return [] if latest is None else [self.get_model_version(name, latest)]
+
+    def get_registered_model_latest(self, name) -> int | None:
+        [row] = _rows(self._run(d.GetModel(this=_name(name))))
+        return row["latest_version"]
+
+    @_mlflow_errors
+    def set_registered_model_tag(self, name, tag):
+        self._run(d.SetTags(kind="MODEL", this=_name(name), expressions=[
+            d.TagPair(this=_lit(tag.key), expression=_lit(tag.value))]))
+
+    @_mlflow_errors
+    def delete_registered_model_tag(self, name, key):
+        self._run(d.UnsetTags(kind="MODEL", this=_name(name), expressions=[_lit(key)]))
+
+    # -- model versions ---------------------------------------------------------------------
+    @_mlflow_errors
+    def create_model_version(self, name, source, run_id=None, tags=None, run_link=None,
+                             description=None, local_model_path=None, model_id=None):
+        """Copy the model's files into managed storage and record a READY version.
+
+        Files come from ``local_model_path`` when MLflow has them on disk (log_model), else from
+        ``source``: a ``models:/<name>/<version>`` of this registry is copied within it (EXECUTE
+        on the source); anything else is downloaded through MLflow's artifact repositories.
+        """
+        own = self._own_version(source)
+        if own is not None and local_model_path is None:
+            return self._copy(own[0], own[1], name, tags=tags, description=description)
+        run_id = run_id or self._run_of_logged_model(model_id)
+        lineage = self._lineage_json(run_id)
+        with tempfile.TemporaryDirectory(prefix="ucsql-register-") as tmp:
+            directory = local_model_path or self._download(source, tmp)
+            node = d.AddModelVersion(
+                this=_name(name), source=_lit(os.path.abspath(directory)),
+                source_uri=_lit(source), run_id=_lit(run_id) if run_id else None,
+                run_link=_lit(run_link) if run_link else None,
+                logged_model_id=_lit(model_id) if model_id else None,
+                comment=_lit(description) if description is not None else None,
+                tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []],
+                lineage=_lit(lineage) if lineage else None)
+            [row] = _rows(self._run(node))
+        return self.get_model_version(row["name"], row["version"])
+
+    def _own_version(self, source) -> tuple[str, int] | None:
+        """(model, version) when ``source`` is ``models:/<name>/<version>`` naming a version of
+        this registry (as copy_model_version passes it), else None."""
+        parsed = urllib.parse.urlparse(str(source))
+        if parsed.scheme != "models" or parsed.netloc:
+            return None
+        parts = parsed.path.strip("/").split("/")
+        if len(parts) == 2 and parts[1].isdigit() and parts[0].count(".") == 2:
+            return parts[0], int(parts[1])
+        return None
+
+    def _download(self, source: str, tmp: str) -> str:
+        """Fetch a model from an MLflow URI (runs:/, models:/m-..., a path) into ``tmp``."""
+        local = urllib.parse.urlparse(str(source))
+        if local.scheme in ("", "file") and os.path.isdir(local.path or str(source)):
+            return local.path or str(source)
+        import mlflow.artifacts
+        try:
+            return mlflow.artifacts.download_artifacts(artifact_uri=str(source), dst_path=tmp,
+                                                       tracking_uri=self.tracking_uri)
+        except MlflowException as e:
+            raise InvalidArgument(f"Cannot fetch the model files from {source!r}: {e.message}") from None
+
+    def _run_of_logged_model(self, model_id) -> str | None:
+        """log_model passes run_id=None and the logged model's id: the run is the model's."""
+        if not model_id:
+            return None
+        try:
+            return self._tracking_client().get_logged_model(model_id).source_run_id
+        except MlflowException:
+            return None
+
+    def _lineage_json(self, run_id) -> str | None:
+        """The run's dataset inputs (mlflow.log_input), as the JSON the LINEAGE clause takes."""
+        if not run_id:
+            return None
+        import json
+        try:
+            run = self._tracking_client().get_run(run_id)
+        except MlflowException:
+            return None
+        inputs = []
+        for item in run.inputs.dataset_inputs if run.inputs else []:
+            context = next((t.value for t in item.tags if t.key == "mlflow.data.context"), None)
+            ds = item.dataset
+            inputs.append({"name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
+                           "source": ds.source, "context": context})
+        return json.dumps(inputs) if inputs else None
+
+    @_mlflow_errors
+    def update_model_version(self, name, version, description):
+        self._run(d.CommentOn(kind="MODEL", this=_name(name), version=_lit(version),
+                              comment=_lit(description)))
+        return self.get_model_version(name, version)
+
+    @_mlflow_errors
+    def transition_model_version_stage(self, name, version, stage, archive_existing_versions=False):
+        raise InvalidArgument(f"transition_model_version_stage: {_STAGES_MESSAGE}")
+
+    @_mlflow_errors
+    def delete_model_version(self, name, version):
+        self._run(d.DropModelVersion(this=_name(name), version=_lit(version)))
+
+    @_mlflow_errors
+    def get_model_version(self, name, version):
+        [row] = _rows(self._run(d.GetModelVersion(this=_name(name), version=_lit(version))))
+        return self._model_version(row)
+
+    @_mlflow_errors
+    def get_model_version_by_alias(self, name, alias):
+        node = d.GetModelVersion(this=_name(name), alias=exp.to_identifier(alias, quoted=True))
+        [row] = _rows(self._run(node))
+        return self._model_version(row)
+
+    def _model_version(self, row: dict) -> ModelVersion:
+        return ModelVersion(
+            name=row["full_name"],
+            version=str(row["version"]),
+            creation_timestamp=_ms(row["created_at"]),
+            last_updated_timestamp=_ms(row["updated_at"]),
+            description=row["comment"],
+            user_id=row["created_by"],
+            source=row["source"],
+            run_id=row["run_id"],
+            status=row["status"],
+            status_message=row["status_message"],
+            tags=[ModelVersionTag(k, v) for k, v in _map(row["tags"]).items()],
+            run_link=row.get("run_link"),
+            aliases=list(row["aliases"] or []),
+            model_id=row.get("logged_model_id"),
+        )
+
+    @_mlflow_errors
+    def get_model_version_download_uri(self, name, version):
+        """A ``ucsql://`` URI that UcsqlArtifactRepository serves by copying the managed files
+        out (after an EXECUTE check), so loading never writes into them."""
+        mv = self.get_model_version(name, version)
+        query = urllib.parse.urlencode({"model": mv.name, "version": mv.version})
+        return f"ucsql://{urllib.parse.quote(self.path)}?{query}"
+
+    @_mlflow_errors
+    def search_model_versions(self, filter_string=None, max_results=None, order_by=None,
+                              page_token=None):
+        from . import mlflow_search
+        search = mlflow_search.compile_version_search(filter_string, max_results, order_by, page_token)
+        rows = _rows(self.catalog.sql(search.sql, search.params))
+        token = mlflow_search.next_page_token(search, len(rows))
+        return PagedList([self._model_version(r) for r in rows[: search.max_results]], token)
+
+    @_mlflow_errors
+    def set_model_version_tag(self, name, version, tag):
+        self._run(d.SetTags(kind="MODEL", this=_name(name), version=_lit(version), expressions=[
+            d.TagPair(this=_lit(tag.key), expression=_lit(tag.value))]))
+
+    @_mlflow_errors
+    def delete_model_version_tag(self, name, version, key):
+        self._run(d.UnsetTags(kind="MODEL", this=_name(name), version=_lit(version),
+                              expressions=[_lit(key)]))
+
+    # -- aliases ----------------------------------------------------------------------------
+    @_mlflow_errors
+    def set_registered_model_alias(self, name, alias, version):
+        self._run(d.SetModelAlias(this=_name(name), alias=exp.to_identifier(alias, quoted=True),
+                                  version=_lit(version)))
+
+    @_mlflow_errors
+    def delete_registered_model_alias(self, name, alias):
+        self._run(d.DropModelAlias(this=_name(name), alias=exp.to_identifier(alias, quoted=True)))
+
+    # -- copying and creation ---------------------------------------------------------------
+    @_mlflow_errors
+    def copy_model_version(self, src_mv, dst_name):
+        """Promote a version to another model (often another catalog): files and metadata are
+        copied; the destination is created if missing (CREATE_MODEL on its schema)."""
+        self._run(d.CreateSecurable(kind="MODEL", this=_name(dst_name), exists=True))
+        return self._copy(src_mv.name, int(src_mv.version), dst_name,
+                          tags=[ModelVersionTag(k, v) for k, v in (src_mv.tags or {}).items()],
+                          description=src_mv.description)
+
+    def _copy(self, src_name, src_version, dst_name, *, tags=None, description=None):
+        node = d.AddModelVersion(
+            this=_name(dst_name), from_model=_name(src_name), from_version=_lit(src_version),
+            comment=_lit(description) if description is not None else None,
+            tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []])
+        [row] = _rows(self._run(node))
+        return self.get_model_version(row["name"], row["version"])
+
+    def _await_model_version_creation(self, mv, await_creation_for):
+        """Versions are READY when create_model_version returns: nothing to wait for."""
+
+
+class UcsqlArtifactRepository(ArtifactRepository):
+    """Serves ``ucsql:///metastore.duckdb?model=...&version=...`` download URIs: the caller needs
+    EXECUTE on the model (checked and audited once, when the repository is made); files are
+    copied out of managed storage, which stays read-only to MLflow."""
+
+    def __init__(self, artifact_uri: str, tracking_uri: str | None = None,
+                 registry_uri: str | None = None):
+        super().__init__(artifact_uri, tracking_uri, registry_uri)
+        parsed = urllib.parse.urlparse(artifact_uri)
+        query = urllib.parse.parse_qs(parsed.query)
+        if not query.get("model") or not query.get("version"):
+            raise _error(f"{artifact_uri!r} is not a ucsql model download URI.", "INVALID_PARAMETER_VALUE")
+        # The registry store MLflow already built for this metastore (it caches one per URI).
+        from mlflow.tracking._model_registry.utils import _get_store
+        store = _get_store(f"ucsql://{parsed.path}")
+        mv = _mlflow_errors(lambda: _rows(store._run(d.GetModelVersion(
+            this=_name(query["model"][0]), version=_lit(query["version"][0])))))()
+        self.root = Path(mv[0]["storage_location"])
+
+    def _local(self, path: str | None) -> Path:
+        local = (self.root / (path or "")).resolve()
+        if local != self.root.resolve() and self.root.resolve() not in local.parents:
+            raise _error(f"{path!r} is outside the model version's files.", "INVALID_PARAMETER_VALUE")
+        return local
+
+    def list_artifacts(self, path=None):
+        base = self._local(path)
+        if not base.is_dir():
+            return []
+        infos = []
+        for child in sorted(base.iterdir()):
+            rel = child.relative_to(self.root).as_posix()
+            infos.append(FileInfo(rel, child.is_dir(), None if child.is_dir() else child.stat().st_size))
+        return infos
+
+    def _download_file(self, remote_file_path, local_path):
+        shutil.copyfile(self._local(remote_file_path), local_path)
+
+    def log_artifact(self, local_file, artifact_path=None):
+        raise _error("Model version files are read-only; register a new version instead.", "INVALID_PARAMETER_VALUE")
+
+    def log_artifacts(self, local_dir, artifact_path=None):
+        self.log_artifact(local_dir, artifact_path)
+
+    def delete_artifacts(self, artifact_path=None):
+        self.log_artifact(None, artifact_path)
