@@ -21,6 +21,8 @@ from ucsql.dialect import (
     DropModelAlias,
     DropModelVersion,
     DropSecurable,
+    GetModel,
+    GetModelVersion,
     RenameModel,
     SetModelAlias,
     SetOwner,
@@ -120,7 +122,27 @@ NODES = [
     ("alter model prod.ml.iris add version from '/tmp/m' run 'abc' comment 'x'", AddModelVersion,
      {"this": "prod.ml.iris", "source": "'/tmp/m'", "run_id": "'abc'", "comment": "'x'"}),
     ("ALTER MODEL m ADD VERSION FROM :src", AddModelVersion,
-     {"this": "m", "source": "$src", "run_id": None, "comment": None}),
+     {"this": "m", "source": "$src", "run_id": None, "comment": None, "source_uri": None,
+      "run_link": None, "logged_model_id": None, "tags": None, "lineage": None,
+      "from_model": None, "from_version": None}),
+    ("alter model a.b.c add version from '/m' source 'models:/m-1' run 'r' link 'http://x' "
+     "logged model 'm-1' comment 'c' tags ('k' = 'v', 'n' = 2, 'flag', :key = ?) lineage '[]'",
+     AddModelVersion,
+     {"this": "a.b.c", "source": "'/m'", "source_uri": "'models:/m-1'", "run_id": "'r'",
+      "run_link": "'http://x'", "logged_model_id": "'m-1'", "comment": "'c'",
+      "tags": [("'k'", "'v'"), ("'n'", 2), ("'flag'", None), ("$key", "?")],
+      "lineage": "'[]'", "from_model": None, "from_version": None}),
+    ("ALTER MODEL m ADD VERSION FROM \"/m\" LINEAGE '[{\"a\": \"it''s\"}]'", AddModelVersion,
+     {"source": "'/m'", "lineage": "'[{\"a\": \"it's\"}]'"}),
+    ("ALTER MODEL m ADD VERSION FROM $dir RUN $run LINK $link", AddModelVersion,
+     {"source": "$dir", "run_id": "$run", "run_link": "$link", "source_uri": None}),
+    ("alter model prod.ml.iris add version from model staging.ml.iris version 007 "
+     "comment 'promoted' tags ('from' = 'staging')", AddModelVersion,
+     {"this": "prod.ml.iris", "source": None, "from_model": "staging.ml.iris",
+      "from_version": 7, "comment": "'promoted'", "tags": [("'from'", "'staging'")],
+      "run_id": None, "lineage": None}),
+    ("ALTER MODEL m ADD VERSION FROM MODEL `Other` VERSION :v", AddModelVersion,
+     {"source": None, "from_model": "Other", "from_version": "$v"}),
     ("alter model a.b.c drop version 03", DropModelVersion, {"this": "a.b.c", "version": 3}),
     ("ALTER MODEL a.b.c DROP VERSION ?", DropModelVersion, {"version": "?"}),
     ("ALTER MODEL a.b.c RENAME TO d", RenameModel, {"this": "a.b.c", "to": "d"}),
@@ -202,6 +224,17 @@ NODES = [
      {"kind": "MODEL", "this": "a.b.c", "extended": True, "version": 2}),
     ("DESCRIBE DATABASE a.b", DescribeSecurable,
      {"kind": "SCHEMA", "this": "a.b", "extended": None, "version": None}),
+    ("get model a.b.c", GetModel, {"this": "a.b.c"}),
+    ("Get Model `version`", GetModel, {"this": "version"}),
+    ("GET MODEL `Prod`.ml.`iris model`", GetModel, {"this": "Prod.ml.iris model"}),
+    ("get model version a.b.c version 02", GetModelVersion,
+     {"this": "a.b.c", "version": 2, "alias": None}),
+    ("GET MODEL VERSION a.b.c VERSION :v", GetModelVersion, {"version": "$v", "alias": None}),
+    ("GET MODEL VERSION a.b.c VERSION ?", GetModelVersion, {"version": "?"}),
+    ("get model version a.b.c alias Champion", GetModelVersion,
+     {"this": "a.b.c", "version": None, "alias": "Champion"}),
+    ("GET MODEL VERSION version ALIAS `champion-2`", GetModelVersion,
+     {"this": "version", "alias": "champion-2"}),
 ]
 
 
@@ -229,6 +262,14 @@ NORMALISED = [
     ("CREATE CATALOG c COMMENT \"it's\"", "CREATE CATALOG c COMMENT 'it''s'"),
     ("ALTER MODEL a.b.c DROP VERSION 007", "ALTER MODEL a.b.c DROP VERSION 7"),
     ("CREATE MODEL a.b.`to`", "CREATE MODEL a.b.`to`"),
+    ("alter model m add version from \"/d\" run :r link :l logged model :m tags (:k = v)",
+     "ALTER MODEL m ADD VERSION FROM '/d' RUN $r LINK $l LOGGED MODEL $m TAGS ($k = v)"),
+    ("ALTER MODEL m ADD VERSION FROM MODEL `a`.`b`.`c` VERSION 007",
+     "ALTER MODEL m ADD VERSION FROM MODEL a.b.c VERSION 7"),
+    ("get model `iris`", "GET MODEL iris"),
+    ("GET MODEL `VERSION`", "GET MODEL `VERSION`"),
+    ("get model version `version` alias `Champion`", "GET MODEL VERSION version ALIAS Champion"),
+    ("GET MODEL VERSION a.b.c VERSION :v", "GET MODEL VERSION a.b.c VERSION $v"),
 ]
 
 
@@ -245,6 +286,127 @@ def test_placeholders():
     assert node.args["run_id"] == exp.Placeholder(this="run")
     assert node.args["comment"] == exp.Placeholder(this="comment")
     assert parse("ALTER MODEL m DROP VERSION $1")[0].args["version"] == exp.Placeholder(this="1")
+    node = parse("ALTER MODEL m ADD VERSION FROM MODEL x VERSION ? TAGS (? = :v)")[0]
+    assert node.args["from_version"] == exp.Placeholder()
+    assert node.args["tags"] == [
+        TagPair(this=exp.Placeholder(), expression=exp.Placeholder(this="v"))]
+    assert parse("GET MODEL VERSION m VERSION $2")[0].args["version"] == exp.Placeholder(this="2")
+
+
+def test_add_version_is_backward_compatible():
+    """The old form parses to the same args as before; the new args are absent."""
+    node = parse("ALTER MODEL m ADD VERSION FROM '/d' RUN 'r' COMMENT 'c'")[0]
+    assert node == AddModelVersion(
+        this=exp.Table(this=exp.to_identifier("m")),
+        source=exp.Literal.string("/d"),
+        run_id=exp.Literal.string("r"),
+        comment=exp.Literal.string("c"),
+    )
+    assert {key for key, value in node.args.items() if value is not None} == {
+        "this", "source", "run_id", "comment"}
+
+
+def _round_trips(node):
+    sql = node.sql(dialect=Ucsql)
+    again = parse(sql)[0]
+    assert again == node, sql
+    assert again.sql(dialect=Ucsql) == sql
+    return sql
+
+
+def test_façade_nodes_round_trip():
+    """Nodes built by hand, as the MLflow façade builds them, print SQL that parses back equal."""
+    iris = exp.Table(this=exp.to_identifier("iris"), db=exp.to_identifier("ml"),
+                     catalog=exp.to_identifier("prod"))
+    lineage = '[{"name": "it\'s \\ data", "digest": "ab\'\'12", "source": "C:\\d\\x.csv"}]'
+    node = AddModelVersion(
+        this=iris,
+        source=exp.Literal.string("/tmp/mlflow/artifacts/m-1/artifacts"),
+        source_uri=exp.Literal.string("models:/m-0123"),
+        run_id=exp.Literal.string("a1b2"),
+        run_link=exp.Literal.string("http://localhost:5000/#/experiments/1/runs/a1b2"),
+        logged_model_id=exp.Literal.string("m-0123"),
+        comment=exp.Literal.string("Bob's model; v2 -- best"),
+        tags=[
+            TagPair(this=exp.Literal.string("quote's"),
+                    expression=exp.Literal.string("it's \"x\"")),
+            TagPair(this=exp.Literal.string("multi"), expression=exp.Literal.string("a\nb;c")),
+            TagPair(this=exp.Literal.string("empty"), expression=exp.Literal.string("")),
+            TagPair(this=exp.Literal.string("no value")),
+        ],
+        lineage=exp.Literal.string(lineage),
+    )
+    sql = _round_trips(node)
+    assert sql.startswith(
+        "ALTER MODEL prod.ml.iris ADD VERSION FROM '/tmp/mlflow/artifacts/m-1/artifacts' "
+        "SOURCE 'models:/m-0123' RUN 'a1b2' LINK 'http://localhost:5000/#/experiments/1/runs/a1b2'"
+        " LOGGED MODEL 'm-0123' COMMENT 'Bob''s model; v2 -- best' "
+        "TAGS ('quote''s' = 'it''s \"x\"', 'multi' = 'a\nb;c', 'empty' = '', 'no value') LINEAGE '"
+    )
+    assert parse(sql)[0].args["lineage"].this == lineage
+    # Minimal and copy forms; names that need backticks.
+    _round_trips(AddModelVersion(this=exp.Table(this=exp.to_identifier("my model")),
+                                 source=exp.Literal.string("/d")))
+    copy = AddModelVersion(
+        this=iris,
+        from_model=exp.Table(this=exp.to_identifier("iris"), db=exp.to_identifier("ml"),
+                             catalog=exp.to_identifier("staging-1")),
+        from_version=exp.Literal.number(3),
+        comment=exp.Literal.string("promoted"),
+        tags=[TagPair(this=exp.Literal.string("from"), expression=exp.Literal.string("staging"))],
+    )
+    assert _round_trips(copy) == (
+        "ALTER MODEL prod.ml.iris ADD VERSION FROM MODEL `staging-1`.ml.iris VERSION 3 "
+        "COMMENT 'promoted' TAGS ('from' = 'staging')"
+    )
+    assert _round_trips(GetModel(this=iris)) == "GET MODEL prod.ml.iris"
+    assert _round_trips(GetModelVersion(this=iris, version=exp.Literal.number(2))) == (
+        "GET MODEL VERSION prod.ml.iris VERSION 2")
+    assert _round_trips(GetModelVersion(this=iris, alias=exp.to_identifier("Champion"))) == (
+        "GET MODEL VERSION prod.ml.iris ALIAS Champion")
+    assert _round_trips(GetModelVersion(this=iris, alias=exp.to_identifier("blue-green"))) == (
+        "GET MODEL VERSION prod.ml.iris ALIAS `blue-green`")
+    # A model named version: GET MODEL backticks it (else it would read as GET MODEL VERSION).
+    for table in (exp.Table(this=exp.to_identifier("version")),
+                  exp.Table(this=exp.to_identifier("m"), db=exp.to_identifier("Version"),
+                            catalog=exp.to_identifier("version"))):
+        sql = GetModel(this=table).sql(dialect=Ucsql)
+        assert sql.startswith("GET MODEL `version`")
+        again = parse(sql)[0]
+        assert type(again) is GetModel
+        assert [part.name for part in again.this.parts] == [part.name for part in table.parts]
+
+
+def test_façade_key_identifiers_print_as_strings():
+    """A tag key built as a name prints as a string (as in SET TAGS), so it reads back a Literal."""
+    node = AddModelVersion(this=exp.table_("m"), source=exp.Literal.string("/d"),
+                           tags=[TagPair(this=exp.to_identifier("k"),
+                                         expression=exp.Literal.string("v"))])
+    sql = node.sql(dialect=Ucsql)
+    assert sql == "ALTER MODEL m ADD VERSION FROM '/d' TAGS ('k' = 'v')"
+    assert parse(sql)[0].args["tags"] == [
+        TagPair(this=exp.Literal.string("k"), expression=exp.Literal.string("v"))]
+    # An empty tag list prints no TAGS clause.
+    assert AddModelVersion(this=exp.table_("m"), source=exp.Literal.string("/d"), tags=[]).sql(
+        dialect=Ucsql) == "ALTER MODEL m ADD VERSION FROM '/d'"
+
+
+@pytest.mark.parametrize("node", [
+    AddModelVersion(this=exp.table_("m")),
+    AddModelVersion(this=exp.table_("m"), source=exp.Literal.string("/d"),
+                    from_model=exp.table_("x"), from_version=exp.Literal.number(1)),
+    AddModelVersion(this=exp.table_("m"), from_model=exp.table_("x")),
+    AddModelVersion(this=exp.table_("m"), from_model=exp.table_("x"),
+                    from_version=exp.Literal.number(1), lineage=exp.Literal.string("[]")),
+    AddModelVersion(this=exp.table_("m"), source=exp.Literal.string("/d"),
+                    run_link=exp.Literal.string("http://x")),
+    GetModelVersion(this=exp.table_("m")),
+    GetModelVersion(this=exp.table_("m"), version=exp.Literal.number(1),
+                    alias=exp.to_identifier("a")),
+], ids=lambda node: repr(sorted(k for k, v in node.args.items() if v is not None)))
+def test_nodes_that_would_not_parse_back_are_refused(node):
+    with pytest.raises(ValueError):
+        node.sql(dialect=Ucsql)
 
 
 def test_nodes_built_by_hand_print_canonically():
@@ -272,7 +434,10 @@ def test_nodes_built_by_hand_print_canonically():
 def test_keywords_as_names_round_trip():
     for name in ("select", "from", "on", "to", "extended", "like", "model", "version", "default"):
         for sql in (f"CREATE MODEL a.b.{name}", f"SHOW GRANTS {name} ON CATALOG x",
-                    f"DESCRIBE MODEL {name}", f"ALTER MODEL m SET ALIAS {name} TO VERSION 1"):
+                    f"DESCRIBE MODEL {name}", f"ALTER MODEL m SET ALIAS {name} TO VERSION 1",
+                    f"GET MODEL {name}", f"GET MODEL {name}.b.c",
+                    f"GET MODEL VERSION {name} ALIAS {name}",
+                    f"ALTER MODEL m ADD VERSION FROM MODEL {name} VERSION 1"):
             quoted = sql.replace(name, f"`{name}`")
             node = parse(quoted)[0]
             printed = node.sql(dialect=Ucsql)
@@ -284,6 +449,7 @@ def test_keywords_as_names_round_trip():
 
 def test_dialect_is_strict_when_used_directly():
     assert isinstance(sqlglot.parse_one("SHOW GROUPS", read=Ucsql), ShowGroups)
+    assert isinstance(sqlglot.parse_one("GET MODEL VERSION m ALIAS a", read=Ucsql), GetModelVersion)
     for sql in ("SHOW TABLES", "SELECT 1", "GRANT SELECT ON TABLE t TO x"):
         with pytest.raises(sqlglot.errors.ParseError):
             sqlglot.parse_one(sql, read=Ucsql)
@@ -432,9 +598,14 @@ ERRORS_RENDERED = [
      "                          ^"),
     ("FOO BAR",
      "Syntax error at line 1, column 1: Expected a statement (CREATE, DROP, ALTER, COMMENT ON, "
-     "SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE or SELECT)\n"
+     "SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE, GET or SELECT)\n"
      "  FOO BAR\n"
      "  ^"),
+    ("GET MODEL VERSION prod.ml.iris",
+     "Syntax error at line 1, column 31: "
+     "Expected VERSION <number> or ALIAS <alias> after GET MODEL VERSION prod.ml.iris\n"
+     "  GET MODEL VERSION prod.ml.iris\n"
+     "                                ^"),
     ("SHOW GROUPS;\nCREATE CATALOG 'prod",
      "Syntax error at line 2, column 16: Unterminated string: expected a closing '\n"
      "  CREATE CATALOG 'prod\n"
@@ -470,9 +641,42 @@ ERRORS = [
     ("ALTER CATALOG prod RENAME TO x",
      "Expected OWNER TO, SET TAGS or UNSET TAGS after ALTER CATALOG prod", 1, 20),
     ("ALTER MODEL a.b.c ADD VERSION '/x'",
-     "Expected FROM '<model directory>' after ADD VERSION", 1, 31),
+     "Expected FROM '<model directory>' or FROM MODEL <model> after ADD VERSION", 1, 31),
     ("ALTER MODEL a.b.c ADD VERSION FROM /x",
-     "Expected a model directory string after ADD VERSION FROM", 1, 36),
+     "Expected a model directory string or MODEL <model> after ADD VERSION FROM", 1, 36),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' SOURCE",
+     "Expected a source URI string after SOURCE", 1, 47),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' LOGGED 'm-1'", "Expected MODEL after LOGGED", 1, 48),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' LOGGED MODEL m1",
+     "Expected a logged model id string after LOGGED MODEL", 1, 54),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' RUN 'r' LINK",
+     "Expected a run link string after LINK", 1, 53),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' TAGS 'a' = 'b'", "Expected ( after TAGS", 1, 46),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' TAGS ()",
+     "Expected a tag key string after TAGS (", 1, 47),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' TAGS ('a' = 'b'",
+     "Expected , or ) after TAGS ('a' = 'b'", 1, 56),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' LINEAGE [1]",
+     "Expected a lineage JSON string after LINEAGE", 1, 49),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' LINK 'u'",
+     "ADD VERSION takes each clause at most once, in this order: SOURCE, RUN [LINK], "
+     "LOGGED MODEL, COMMENT, TAGS, LINEAGE", 1, 41),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' COMMENT 'c' RUN 'r'",
+     "ADD VERSION takes each clause at most once, in this order: SOURCE, RUN [LINK], "
+     "LOGGED MODEL, COMMENT, TAGS, LINEAGE", 1, 53),
+    ("ALTER MODEL a.b.c ADD VERSION FROM '/x' COMMENT 'c' COMMENT 'd'",
+     "ADD VERSION takes each clause at most once, in this order: SOURCE, RUN [LINK], "
+     "LOGGED MODEL, COMMENT, TAGS, LINEAGE", 1, 53),
+    ("ALTER MODEL a.b.c ADD VERSION FROM MODEL x.y.z",
+     "Expected VERSION <number> after ADD VERSION FROM MODEL x.y.z", 1, 47),
+    ("ALTER MODEL a.b.c ADD VERSION FROM MODEL x.y.z VERSION latest",
+     "Expected a version number after ADD VERSION FROM MODEL x.y.z VERSION", 1, 56),
+    ("ALTER MODEL a.b.c ADD VERSION FROM MODEL 'x.y.z' VERSION 1",
+     "Expected a model name after ADD VERSION FROM MODEL", 1, 42),
+    ("ALTER MODEL a.b.c ADD VERSION FROM MODEL x VERSION 1 RUN 'r'",
+     "ADD VERSION FROM MODEL takes only COMMENT and then TAGS, each at most once", 1, 54),
+    ("ALTER MODEL a.b.c ADD VERSION FROM MODEL x VERSION 1 LINEAGE '[]'",
+     "ADD VERSION FROM MODEL takes only COMMENT and then TAGS, each at most once", 1, 54),
     ("ALTER MODEL a.b.c DROP VERSION -1", "Expected a version number after DROP VERSION", 1, 32),
     ("ALTER MODEL a.b.c DROP VERSION 1.5", "Expected a version number after DROP VERSION", 1, 32),
     ("ALTER MODEL a.b.c VERSION 1 DROP TAGS ('a')",
@@ -520,6 +724,20 @@ ERRORS = [
     ("DESCRIBE MODEL EXTENDED", "Expected a model name after DESCRIBE MODEL EXTENDED", 1, 24),
     ("DESCRIBE CATALOG prod VERSION 1",
      "Expected the end of the statement after DESCRIBE CATALOG prod", 1, 23),
+    ("GET", "Expected MODEL <model> or MODEL VERSION <model> after GET", 1, 4),
+    ("GET MODEL", "Expected a model name after GET MODEL", 1, 10),
+    ("GET MODEL VERSION", "Expected a model name after GET MODEL VERSION", 1, 18),
+    ("GET MODEL VERSION a.b.c",
+     "Expected VERSION <number> or ALIAS <alias> after GET MODEL VERSION a.b.c", 1, 24),
+    ("GET MODEL VERSION a.b.c VERSION 1 ALIAS x",
+     "Expected the end of the statement after GET MODEL VERSION a.b.c VERSION 1", 1, 35),
+    ("GET MODEL VERSION a.b.c VERSION two",
+     "Expected a version number after GET MODEL VERSION a.b.c VERSION", 1, 33),
+    ("GET MODEL VERSION a.b.c ALIAS 'x'", "Expected an alias after GET MODEL VERSION a.b.c ALIAS",
+     1, 31),
+    # An unquoted version right after GET MODEL starts GET MODEL VERSION: backtick such a model.
+    ("GET MODEL version.b.c", "Expected a model name after GET MODEL version", 1, 18),
+    ("GET MODEL a.b.c VERSION 1", "Expected the end of the statement after GET MODEL a.b.c", 1, 17),
     ("CREATE CATALOG `prod", "Unterminated name: expected a closing `", 1, 16),
     ("CREATE CATALOG prod /* comment", "Unterminated comment: expected */", 1, 21),
     ("(1)", "Expected a query (SELECT ...)", 1, 1),
@@ -590,6 +808,8 @@ REFUSED = [
     ("TABLE t", "TABLE"),
     ("PREPARE q AS SELECT 1", "PREPARE"),
     ("EXECUTE q", "EXECUTE"),
+    ("GET @stage 'file:///tmp/'", "GET"),
+    ("GET models", "GET"),
 ]
 
 

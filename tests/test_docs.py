@@ -51,7 +51,8 @@ def test_the_session_and_view_files_all_load(admin):
     "SET ALIAS", "DROP ALIAS", "SET TAG ON", "UNSET TAG ON", "SET TAGS", "UNSET TAGS",
     "CREATE GROUP", "DROP GROUP", "ALTER GROUP", "GRANT", "REVOKE", "SHOW CATALOGS",
     "SHOW SCHEMAS", "SHOW MODELS", "SHOW VERSIONS", "SHOW GROUPS", "SHOW USERS IN GROUP",
-    "DESCRIBE", "SHOW GRANTS", "SHOW GRANTS TO", "current_user()",
+    "DESCRIBE", "SHOW GRANTS", "SHOW GRANTS TO", "current_user()", "GET MODEL",
+    "GET MODEL VERSION", "ADD VERSION FROM MODEL", "LINEAGE",
 ])
 def test_readme_shows_every_statement(statement):
     assert statement in README
@@ -77,12 +78,16 @@ def test_readme_commands_are_what_ci_runs():
 
 
 def test_demo_runs(tmp_path):
-    """The README's main command: the whole SQL story, end to end."""
-    out = subprocess.run([sys.executable, "-m", "ucsql.demo", "--metastore", str(tmp_path / "d.duckdb")],
-                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    """The README's main command: the whole story, end to end, with the stock MLflow client."""
+    out = subprocess.run([sys.executable, "-m", "ucsql.demo", "--workdir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "predictions for 3 flowers: [0, 1, 2]" in out.stdout
-    assert "refused: Permission denied: bob@example.com cannot drop model prod.ml_team.iris" in out.stdout
+    assert "prod.ml_team.iris version 1 (source models:/staging.ml_team.iris/1) is @Champion" \
+        in out.stdout
+    assert ("delete_registered_model refused: Permission denied: bob@example.com cannot drop "
+            "model prod.ml_team.iris: missing MANAGE on MODEL prod.ml_team.iris.") in out.stdout
+    assert "| staging.ml_team.iris | 1       | staging.ml_team.iris | training |" in out.stdout
 
 
 def test_sql_dir_is_found():

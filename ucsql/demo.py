@@ -1,16 +1,23 @@
-"""The ucsql story in one run: catalog, groups, grants, a trained model registered by SQL, an alias,
-loading by alias, and queries over the metadata.
+"""The ucsql story in one run, with the stock MLflow client.
 
-    python -m ucsql.demo                      # in a temporary folder
-    python -m ucsql.demo --metastore demo.duckdb
+An admin creates catalogs ``staging`` and ``prod`` and groups, and grants; a data scientist trains
+a scikit-learn model, logs and registers it (with a signature) in ``staging``, sets
+``@Champion``; an analyst loads it by alias and predicts; the champion is promoted to ``prod``
+with ``copy_model_version``; then analytics over the metadata.
 
-Needs the ``demo`` extra (scikit-learn, pandas) to train the model.
+    python -m ucsql.demo                      # in a new temporary folder
+    python -m ucsql.demo --workdir demo       # keep the metastore and MLflow runs in ./demo
+
+Needs the ``demo`` extra (scikit-learn, pandas).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -31,80 +38,99 @@ def run(cat: ucsql.Catalog, sql: str, params=None) -> ucsql.Result:
     return result
 
 
-def train_and_save(folder: Path) -> Path:
-    """Train a small classifier on iris and save it as an MLflow model with a signature."""
-    import mlflow.sklearn
-    from sklearn.datasets import load_iris
-    from sklearn.linear_model import LogisticRegression
-
-    X, y = load_iris(return_X_y=True, as_frame=True)
-    clf = LogisticRegression(max_iter=500).fit(X, y)
-    path = folder / "iris_model"
-    # input_example lets MLflow infer the signature that model versions must carry.
-    with warnings.catch_warnings():  # MLflow's hint about integer outputs is noise here
-        warnings.simplefilter("ignore", UserWarning)
-        mlflow.sklearn.save_model(clf, str(path), input_example=X.iloc[[0]],
-                                  serialization_format="cloudpickle")
-    print(f"trained LogisticRegression on iris (accuracy {clf.score(X, y):.2f}), saved to {path}")
-    return path
+def act_as(principal: str) -> None:
+    """MLflow calls run as UCSQL_PRINCIPAL, read at every call."""
+    os.environ["UCSQL_PRINCIPAL"] = principal
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--metastore", help="metastore file (default: a new one in a temp folder)")
+    parser.add_argument("--workdir", help="folder for the metastore and MLflow runs "
+                                          "(default: a new temporary folder)")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="ucsql-demo-"))
-    path = Path(args.metastore) if args.metastore else work / "metastore.duckdb"
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="ucsql-demo-")).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    # MLflow's hints (inferred integer schemas, pickle formats, creating its tables) are noise here.
+    warnings.filterwarnings("ignore")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
 
-    step(f"A new metastore {path}; its creator {ADMIN} is the admin")
-    admin = ucsql.connect(path, principal=ADMIN)
-    run(admin, "CREATE CATALOG IF NOT EXISTS prod COMMENT 'production models'")
-    run(admin, "CREATE SCHEMA IF NOT EXISTS prod.ml_team")
-    run(admin, "CREATE GROUP IF NOT EXISTS `ml-team`")
-    run(admin, f"ALTER GROUP `ml-team` ADD USER `{ALICE}`")
-    run(admin, "CREATE GROUP IF NOT EXISTS `data-analysts`")
-    run(admin, f"ALTER GROUP `data-analysts` ADD USER `{BOB}`")
-    run(admin, "GRANT USE CATALOG ON CATALOG prod TO `ml-team`, `data-analysts`")
-    run(admin, "GRANT USE SCHEMA, CREATE MODEL ON SCHEMA prod.ml_team TO `ml-team`")
-    run(admin, "GRANT USE SCHEMA ON SCHEMA prod.ml_team TO `data-analysts`")
+    import mlflow
+    from mlflow import MlflowClient
+    from sklearn import datasets
+    from sklearn.ensemble import RandomForestClassifier
 
-    step(f"{ALICE} trains a model and registers it with SQL")
-    model_dir = train_and_save(work)
-    alice = admin.as_principal(ALICE)
-    run(alice, "CREATE MODEL IF NOT EXISTS prod.ml_team.iris COMMENT 'iris species classifier'")
-    run(alice, "ALTER MODEL prod.ml_team.iris ADD VERSION FROM ? COMMENT 'logistic regression'",
-        [str(model_dir)])
-    version = alice.sql("SELECT max(version) FROM system.information_schema.model_versions "
-                        "WHERE full_name = 'prod.ml_team.iris'").scalar()
-    run(alice, f"ALTER MODEL prod.ml_team.iris SET ALIAS Champion TO VERSION {version}")
-    run(alice, "ALTER MODEL prod.ml_team.iris VERSION $v SET TAGS ('validation_status' = 'approved')",
-        {"v": version})
-    run(alice, "GRANT EXECUTE ON FUNCTION prod.ml_team.iris TO `data-analysts`")
-    run(alice, "SHOW GRANTS ON FUNCTION prod.ml_team.iris")
+    metastore = work / "metastore.duckdb"
+    mlflow.set_tracking_uri(f"sqlite:///{work / 'mlflow.db'}")
+    mlflow.set_registry_uri(f"ucsql://{metastore}")
 
-    step(f"{BOB} (data-analysts) loads the Champion and predicts")
-    bob = admin.as_principal(BOB)
-    location = run(bob, "SELECT version, storage_location FROM system.information_schema.model_versions "
-                        "WHERE full_name = 'prod.ml_team.iris' AND list_contains(aliases, 'Champion')"
-                   ).fetchone()[1]
-    import mlflow.pyfunc
-    from sklearn.datasets import load_iris
+    step(f"{ADMIN} creates the metastore {metastore}, catalogs, groups and grants")
+    admin = ucsql.connect(metastore, principal=ADMIN)
+    for sql in [
+        "CREATE CATALOG IF NOT EXISTS staging COMMENT 'models under evaluation'",
+        "CREATE SCHEMA IF NOT EXISTS staging.ml_team",
+        "CREATE CATALOG IF NOT EXISTS prod COMMENT 'production models'",
+        "CREATE SCHEMA IF NOT EXISTS prod.ml_team",
+        "CREATE GROUP IF NOT EXISTS `ml-team`",
+        f"ALTER GROUP `ml-team` ADD USER `{ALICE}`",
+        "CREATE GROUP IF NOT EXISTS `data-analysts`",
+        f"ALTER GROUP `data-analysts` ADD USER `{BOB}`",
+        "GRANT USE CATALOG ON CATALOG staging TO `ml-team`, `data-analysts`",
+        "GRANT USE CATALOG ON CATALOG prod TO `ml-team`, `data-analysts`",
+        "GRANT USE SCHEMA, CREATE MODEL ON SCHEMA staging.ml_team TO `ml-team`",
+        "GRANT USE SCHEMA, CREATE MODEL ON SCHEMA prod.ml_team TO `ml-team`",
+        "GRANT USE SCHEMA, EXECUTE ON SCHEMA prod.ml_team TO `data-analysts`",
+    ]:
+        run(admin, sql)
 
-    X, _ = load_iris(return_X_y=True, as_frame=True)
-    model = mlflow.pyfunc.load_model(location)
+    step(f"{ALICE} trains a model, logs it with a signature and registers it in staging")
+    act_as(ALICE)
+    X, y = datasets.load_iris(return_X_y=True, as_frame=True)
+    with mlflow.start_run() as training_run:
+        clf = RandomForestClassifier(n_estimators=20, max_depth=7, random_state=0).fit(X, y)
+        mlflow.log_input(mlflow.data.from_pandas(X.assign(species=y), name="staging.ml_team.iris"),
+                         context="training")
+        mlflow.sklearn.log_model(clf, name="model", input_example=X.iloc[[0]],
+                                 registered_model_name="staging.ml_team.iris",
+                                 serialization_format="cloudpickle")
+    client = MlflowClient()
+    version = client.search_model_versions("name = 'staging.ml_team.iris'")[0].version
+    print(f"run {training_run.info.run_id}: registered staging.ml_team.iris version {version}")
+    client.set_registered_model_alias("staging.ml_team.iris", "Champion", version)
+    client.set_model_version_tag("staging.ml_team.iris", version, "validation_status", "approved")
+    print(f"set @Champion -> version {version}; tagged validation_status=approved")
+
+    step(f"{ALICE} promotes the champion from staging to prod with copy_model_version")
+    promoted = client.copy_model_version(f"models:/staging.ml_team.iris/{version}", "prod.ml_team.iris")
+    client.set_registered_model_alias("prod.ml_team.iris", "Champion", promoted.version)
+    print(f"prod.ml_team.iris version {promoted.version} (source {promoted.source}) is @Champion")
+
+    step(f"{BOB} (data-analysts: EXECUTE on prod.ml_team) loads prod's Champion and predicts")
+    act_as(BOB)
+    model = mlflow.pyfunc.load_model("models:/prod.ml_team.iris@Champion")
     print(f"predictions for 3 flowers: {model.predict(X.iloc[[0, 60, 120]]).tolist()}")
     try:
-        bob.sql("DROP MODEL prod.ml_team.iris")
+        MlflowClient().delete_registered_model("prod.ml_team.iris")
+    except Exception as e:  # MlflowException with error code PERMISSION_DENIED
+        print(f"delete_registered_model refused: {e}")
+    bob = admin.as_principal(BOB)
+    try:
+        bob.sql("ALTER MODEL prod.ml_team.iris SET ALIAS Champion TO VERSION 1")
     except PermissionDenied as e:
-        print(f"{BOB}> DROP MODEL prod.ml_team.iris\nrefused: {e}")
+        print(f"{BOB}> ALTER MODEL prod.ml_team.iris SET ALIAS ...\nrefused: {e}")
 
     step("Analytics over the metadata (each caller sees only what it may see)")
-    run(bob, "SELECT catalog_name, schema_name, count(*) AS models "
-             "FROM system.information_schema.registered_models GROUP BY ALL ORDER BY ALL")
-    run(admin, "SELECT principal, action, securable_name, result "
-               "FROM system.access.audit ORDER BY audit_id DESC LIMIT 5")
+    run(bob, "SELECT full_name, version, aliases, tags['validation_status'] AS validation "
+             "FROM system.information_schema.model_versions ORDER BY full_name")
+    run(admin, "SELECT full_name, version, dataset_name, context "
+               "FROM system.information_schema.model_lineage ORDER BY full_name")
+    run(admin, "SELECT catalog_name, count(*) AS versions, count(DISTINCT model_name) AS models "
+               "FROM system.information_schema.model_versions GROUP BY ALL ORDER BY ALL")
+    run(admin, "SELECT principal, action, result, count(*) AS n FROM system.access.audit "
+               "GROUP BY ALL ORDER BY n DESC LIMIT 8")
     admin.close()
-    print(f"\nDone. Metastore: {path}  (open it with: ucsql {path})")
+    print(f"\nDone in {time.perf_counter() - started:.0f} s. Metastore: {metastore}\n"
+          f"Explore it with: ucsql {metastore} --principal {ADMIN}")
 
 
 if __name__ == "__main__":

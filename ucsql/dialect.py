@@ -71,9 +71,24 @@ class DropSecurable(Statement):
 
 
 class AddModelVersion(Statement):
-    """``ALTER MODEL name ADD VERSION FROM 'dir' [RUN 'run-id'] [COMMENT 'text']``."""
+    """Registers a new version, its files copied into managed storage:
 
-    arg_types = {"this": True, "source": True, "run_id": False, "comment": False}
+    ``ALTER MODEL name ADD VERSION FROM 'dir' [SOURCE 'uri'] [RUN 'run-id' [LINK 'url']]
+    [LOGGED MODEL 'm-id'] [COMMENT 'text'] [TAGS ('k' = 'v', ...)] [LINEAGE 'json']``
+
+    or, copying another version (promotion across catalogs):
+
+    ``ALTER MODEL name ADD VERSION FROM MODEL other VERSION n [COMMENT 'text'] [TAGS (...)]``
+
+    ``source`` is the directory to copy (None for the copy form, which sets ``from_model`` and
+    ``from_version``); ``source_uri`` is what to record as the version's source when the files
+    came from elsewhere (an MLflow ``models:/m-...`` or ``runs:/`` URI); ``tags`` is a list of
+    TagPair; ``lineage`` a JSON list of the run's dataset inputs.
+    """
+
+    arg_types = {"this": True, "source": False, "source_uri": False, "run_id": False,
+                 "run_link": False, "logged_model_id": False, "comment": False, "tags": False,
+                 "lineage": False, "from_model": False, "from_version": False}
 
 
 class DropModelVersion(Statement):
@@ -201,6 +216,19 @@ class ShowGrantsTo(Statement):
     arg_types = {"principal": True}
 
 
+class GetModel(Statement):
+    """``GET MODEL name``: one row describing a registered model (for the MLflow façade)."""
+
+    arg_types = {"this": True}
+
+
+class GetModelVersion(Statement):
+    """``GET MODEL VERSION name VERSION n`` or ``GET MODEL VERSION name ALIAS a``: one row
+    describing a version, its storage location included; needs EXECUTE (what loading needs)."""
+
+    arg_types = {"this": True, "version": False, "alias": False}
+
+
 class DescribeSecurable(Statement):
     """``DESCRIBE {CATALOG | SCHEMA | MODEL} [EXTENDED] name [VERSION n]``."""
 
@@ -231,8 +259,12 @@ _ALTER_ACTIONS = {
     "SET TAGS, UNSET TAGS or VERSION <number>",
 }
 
+# The clauses of ALTER MODEL ... ADD VERSION FROM, in their order (the first words).
+_ADD_CLAUSES = ("SOURCE", "RUN", "LINK", "LOGGED", "COMMENT", "TAGS", "LINEAGE")
+
 _STATEMENTS_TEXT = (
-    "CREATE, DROP, ALTER, COMMENT ON, SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE or SELECT"
+    "CREATE, DROP, ALTER, COMMENT ON, SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE, GET "
+    "or SELECT"
 )
 
 
@@ -316,6 +348,8 @@ class UcsqlParser(Databricks.Parser):
             node = self.STATEMENT_PARSERS[self._prev.token_type](self)
         elif self._match_text_seq("UNSET"):
             node = self._parse_uc_unset_tag()
+        elif self._match_text_seq("GET"):
+            node = self._parse_uc_get()
         else:
             self.raise_error(f"Expected a statement ({_STATEMENTS_TEXT})")
         if self._curr:
@@ -540,16 +574,7 @@ class UcsqlParser(Databricks.Parser):
         """The ALTER MODEL actions; None when none matches."""
         action = self._curr
         if self._match_text_seq("ADD", "VERSION"):
-            self._expect("FROM", expected="FROM '<model directory>'", anchor=action)
-            source = self._parse_uc_value("a model directory string", action)
-            run_id = comment = None
-            if self._match_text_seq("RUN"):
-                run_id = self._parse_uc_value("a run id string", self._prev)
-            if self._match(TokenType.COMMENT):
-                comment = self._parse_uc_value("a comment string", self._prev)
-            return self.expression(
-                AddModelVersion(this=name, source=source, run_id=run_id, comment=comment)
-            )
+            return self._parse_uc_add_version(name, action)
         if self._match_text_seq("DROP", "VERSION"):
             version = self._parse_uc_version(action)
             return self.expression(DropModelVersion(this=name, version=version))
@@ -568,6 +593,52 @@ class UcsqlParser(Databricks.Parser):
             version = self._parse_uc_version(action)
             return self._parse_uc_version_tags(name, version, action)
         return None
+
+    def _parse_uc_add_version(self, name: exp.Table, action: Token) -> AddModelVersion:
+        """``ADD VERSION FROM 'dir' [SOURCE 'uri'] [RUN 'id' [LINK 'url']] [LOGGED MODEL 'id']
+        [COMMENT 'text'] [TAGS (...)] [LINEAGE 'json']`` or ``ADD VERSION FROM MODEL other
+        VERSION n [COMMENT 'text'] [TAGS (...)]``. Every clause is optional; they come in this
+        order (as CREATE's MANAGED LOCATION and COMMENT do)."""
+        self._expect(
+            "FROM", expected="FROM '<model directory>' or FROM MODEL <model>", anchor=action
+        )
+        args: dict[str, t.Any] = {}
+        # A directory is a string or a placeholder, never a bare word: MODEL starts the copy form.
+        if self._match_text_seq("MODEL"):
+            args["from_model"] = self._parse_uc_name("a model name", action)
+            self._expect("VERSION", expected="VERSION <number>", anchor=action)
+            args["from_version"] = self._parse_uc_version(action)
+        else:
+            args["source"] = self._parse_uc_value(
+                "a model directory string or MODEL <model>", action
+            )
+            if self._match_text_seq("SOURCE"):
+                args["source_uri"] = self._parse_uc_value("a source URI string", self._prev)
+            if self._match_text_seq("RUN"):
+                args["run_id"] = self._parse_uc_value("a run id string", self._prev)
+                if self._match_text_seq("LINK"):
+                    args["run_link"] = self._parse_uc_value("a run link string", self._prev)
+            if self._match_text_seq("LOGGED"):
+                logged = self._prev
+                self._expect("MODEL", expected="MODEL", anchor=logged)
+                args["logged_model_id"] = self._parse_uc_value("a logged model id string", logged)
+        if self._match(TokenType.COMMENT):
+            args["comment"] = self._parse_uc_value("a comment string", self._prev)
+        if self._match_text_seq("TAGS"):
+            args["tags"] = self._parse_uc_wrapped(self._parse_uc_tag_pair, self._prev)
+        if "source" in args and self._match_text_seq("LINEAGE"):
+            args["lineage"] = self._parse_uc_value("a lineage JSON string", self._prev)
+        # A clause left over is misplaced, repeated or not for this form: say which rule it broke.
+        if self._curr and _is_word(self._curr) and self._curr.text.upper() in _ADD_CLAUSES:
+            if "from_model" in args:
+                self.raise_error(
+                    "ADD VERSION FROM MODEL takes only COMMENT and then TAGS, each at most once"
+                )
+            self.raise_error(
+                "ADD VERSION takes each clause at most once, in this order: SOURCE, "
+                "RUN [LINK], LOGGED MODEL, COMMENT, TAGS, LINEAGE"
+            )
+        return self.expression(AddModelVersion(this=name, **args))
 
     def _parse_uc_version_tags(
         self, name: exp.Table, version: exp.Expression, action: Token
@@ -591,7 +662,7 @@ class UcsqlParser(Databricks.Parser):
     def _parse_uc_wrapped(
         self, parse_item: t.Callable[[Token], exp.Expression], anchor: Token
     ) -> list[exp.Expression]:
-        """``( item, ... )`` after SET TAGS / UNSET TAGS."""
+        """``( item, ... )`` after SET TAGS / UNSET TAGS (and ADD VERSION's TAGS)."""
         if not self._match(TokenType.L_PAREN):
             self._fail("(", anchor)
         items = self._parse_uc_csv(lambda: parse_item(anchor))
@@ -692,6 +763,28 @@ class UcsqlParser(Databricks.Parser):
         if securable is None:
             node.set("securable", None)
         return node
+
+    # -- GET --------------------------------------------------------------------------------------
+
+    def _parse_uc_get(self) -> GetModel | GetModelVersion:
+        """``GET MODEL name``, ``GET MODEL VERSION name {VERSION n | ALIAS a}``.
+
+        An unquoted VERSION right after GET MODEL always starts GET MODEL VERSION: a model whose
+        name (or first name part) is ``version`` must be written `version` there, and the
+        printer backticks it (see _get_model_sql).
+        """
+        start = self._prev
+        self._expect("MODEL", expected="MODEL <model> or MODEL VERSION <model>", anchor=start)
+        if not self._match_text_seq("VERSION"):
+            return self.expression(GetModel(this=self._parse_uc_name("a model name", start)))
+        name = self._parse_uc_name("a model name", start)
+        if self._match_text_seq("VERSION"):
+            version = self._parse_uc_version(start)
+            return self.expression(GetModelVersion(this=name, version=version))
+        if self._match_text_seq("ALIAS"):
+            alias = self._parse_uc_identifier("an alias", start)
+            return self.expression(GetModelVersion(this=name, alias=alias))
+        self._fail("VERSION <number> or ALIAS <alias>", start)
 
     # -- SHOW and DESCRIBE ------------------------------------------------------------------------
 
@@ -832,10 +925,52 @@ def _drop_securable_sql(gen: Generator, node: DropSecurable) -> str:
 
 
 def _add_model_version_sql(gen: Generator, node: AddModelVersion) -> str:
+    # A node the parser could not have produced would print SQL that does not parse back:
+    # refuse it here, where the mistake is (a façade bug), rather than at the next parse.
+    args = node.args
+    if args.get("from_model"):
+        extra = [arg for arg in ("source", "source_uri", "run_id", "run_link", "logged_model_id",
+                                 "lineage") if args.get(arg)]
+        if extra or not args.get("from_version"):
+            raise ValueError(
+                "AddModelVersion: the copy form (from_model) needs from_version and takes only "
+                f"comment and tags; got {', '.join(extra) or 'no from_version'}"
+            )
+        source = f"MODEL {gen.sql(node, 'from_model')} VERSION {gen.sql(node, 'from_version')}"
+    else:
+        if not args.get("source"):
+            raise ValueError("AddModelVersion needs source (a directory) or from_model")
+        if args.get("run_link") and not args.get("run_id"):
+            raise ValueError("AddModelVersion: run_link needs run_id (RUN 'id' LINK 'url')")
+        source = gen.sql(node, "source")
+    tags = ""
+    if args.get("tags"):
+        pairs = ", ".join(_tag_pair_sql(gen, pair, _tag_key_sql(gen, pair.this))
+                          for pair in args["tags"])
+        tags = f" TAGS ({pairs})"
     return (
-        f"ALTER MODEL {gen.sql(node, 'this')} ADD VERSION FROM {gen.sql(node, 'source')}"
-        f"{_opt(gen, node, 'run_id', 'RUN')}{_opt(gen, node, 'comment', 'COMMENT')}"
+        f"ALTER MODEL {gen.sql(node, 'this')} ADD VERSION FROM {source}"
+        f"{_opt(gen, node, 'source_uri', 'SOURCE')}{_opt(gen, node, 'run_id', 'RUN')}"
+        f"{_opt(gen, node, 'run_link', 'LINK')}"
+        f"{_opt(gen, node, 'logged_model_id', 'LOGGED MODEL')}"
+        f"{_opt(gen, node, 'comment', 'COMMENT')}{tags}{_opt(gen, node, 'lineage', 'LINEAGE')}"
     )
+
+
+def _get_model_sql(gen: Generator, node: GetModel) -> str:
+    name = gen.sql(node, "this")
+    # GET MODEL version... would read as GET MODEL VERSION: keep a first part named version quoted.
+    if name.split(".", 1)[0].upper() == "VERSION":
+        name = f"`{name[:7]}`{name[7:]}"
+    return f"GET MODEL {name}"
+
+
+def _get_model_version_sql(gen: Generator, node: GetModelVersion) -> str:
+    version, alias = node.args.get("version"), node.args.get("alias")
+    if (version is None) == (alias is None):
+        raise ValueError("GetModelVersion needs exactly one of version and alias")
+    which = _opt(gen, node, "version", "VERSION") or _opt(gen, node, "alias", "ALIAS")
+    return f"GET MODEL VERSION {gen.sql(node, 'this')}{which}"
 
 
 def _comment_on_sql(gen: Generator, node: CommentOn) -> str:
@@ -916,6 +1051,8 @@ class UcsqlGenerator(Databricks.Generator):
         ShowGrants: _show_grants_sql,
         ShowGrantsTo: lambda gen, node: f"SHOW GRANTS TO {gen.sql(node, 'principal')}",
         DescribeSecurable: _describe_sql,
+        GetModel: _get_model_sql,
+        GetModelVersion: _get_model_version_sql,
     }
 
     def identifier_sql(self, expression: exp.Identifier) -> str:
@@ -1134,6 +1271,8 @@ def _route(tokens: list[Token]) -> tuple[str, str | None]:
         return ("ucsql", None) if second == "TAG" else ("refuse", "SET")
     if first in ("UNSET", "GRANT", "REVOKE"):
         return "ucsql", None
+    if first == "GET":  # GET MODEL [VERSION]; Snowflake's GET @stage 'file://...' is refused
+        return ("ucsql", None) if second == "MODEL" or len(tokens) == 1 else ("refuse", "GET")
     if first == "FORCE":  # FORCE INSTALL, FORCE CHECKPOINT
         return "refuse", second or first
     if first in _REFUSED:

@@ -230,7 +230,7 @@ class UcsqlRegistryStore(AbstractStore):
             node = d.AddModelVersion(
                 this=_name(name), source=_lit(os.path.abspath(directory)),
                 source_uri=_lit(source), run_id=_lit(run_id) if run_id else None,
-                run_link=_lit(run_link) if run_link else None,
+                run_link=_lit(run_link) if run_link and run_id else None,
                 logged_model_id=_lit(model_id) if model_id else None,
                 comment=_lit(description) if description is not None else None,
                 tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []],
