@@ -38,7 +38,7 @@ from sqlglot import exp
 from . import dialect as d
 from . import names
 from .api import Catalog, connect, default_principal
-from .errors import InvalidArgument, UcsqlError
+from .errors import AlreadyExists, InvalidArgument, PermissionDenied, UcsqlError
 from .result import Result
 
 _STAGES_MESSAGE = (
@@ -97,7 +97,11 @@ def _lit(value) -> exp.Expression:
     return exp.Null() if value is None else exp.Literal.string(str(value))
 
 
-def _ms(ts) -> int | None:
+def _ms(row: dict, column: str, epoch_ms_column: str) -> int | None:
+    """Epoch milliseconds of a timestamp column (exact when the query returns them itself)."""
+    if row.get(epoch_ms_column) is not None:
+        return row[epoch_ms_column]
+    ts = row.get(column)
     return None if ts is None else int(ts.timestamp() * 1000)
 
 
@@ -143,8 +147,17 @@ class UcsqlRegistryStore(AbstractStore):
     def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
         for tag in tags or []:  # refuse bad tags before the model exists: no half-made model
             names.tag_value(names.tag_key(tag.key), tag.value)
-        self._run(d.CreateSecurable(kind="MODEL", this=_name(name), comment=_lit(description)
-                                    if description is not None else None))
+        try:
+            self._run(d.CreateSecurable(kind="MODEL", this=_name(name), comment=_lit(description)
+                                        if description is not None else None))
+        except PermissionDenied:
+            # register_model and log_model(registered_model_name=) call this before every new
+            # version and go on on RESOURCE_ALREADY_EXISTS. Adding a version needs ownership or
+            # CREATE_MODEL_VERSION, not CREATE_MODEL: an owner without CREATE_MODEL must get
+            # "already exists", not the refusal to create it (create_model_version then checks).
+            if not self._model_exists(name):
+                raise
+            raise AlreadyExists(f"Model {name} already exists.") from None
         if tags:
             self._run(d.SetTags(kind="MODEL", this=_name(name), expressions=[
                 d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags]))
@@ -169,12 +182,24 @@ class UcsqlRegistryStore(AbstractStore):
         [row] = _rows(self._run(d.GetModel(this=_name(name))))
         return self._registered_model(row)
 
+    def _model_exists(self, name) -> bool:
+        """Whether model ``name`` exists, as the engine tells the caller: GET MODEL fails with
+        NotFound when it does not; PermissionDenied means it exists but the caller may not see
+        it (a holder of CREATE_MODEL_VERSION alone may still add versions to it)."""
+        try:
+            self._run(d.GetModel(this=_name(name)))
+        except PermissionDenied:
+            return True
+        except UcsqlError:
+            return False
+        return True
+
     def _registered_model(self, row: dict) -> RegisteredModel:
         aliases = [RegisteredModelAlias(a["alias"], str(a["version"])) for a in row["aliases"] or []]
         return RegisteredModel(
             name=row["full_name"],
-            creation_timestamp=_ms(row["created_at"]),
-            last_updated_timestamp=_ms(row["updated_at"]),
+            creation_timestamp=_ms(row, "created_at", "creation_timestamp"),
+            last_updated_timestamp=_ms(row, "updated_at", "last_updated_timestamp"),
             description=row["comment"],
             tags=[RegisteredModelTag(k, v) for k, v in _map(row["tags"]).items()],
             aliases=aliases,
@@ -236,7 +261,23 @@ class UcsqlRegistryStore(AbstractStore):
                 tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []],
                 lineage=_lit(lineage) if lineage else None)
             [row] = _rows(self._run(node))
-        return self.get_model_version(row["name"], row["version"])
+        return self._created_version(row, source=source, run_id=run_id, run_link=run_link,
+                                     description=description, tags=tags, model_id=model_id)
+
+    def _created_version(self, row: dict, *, source, run_id=None, run_link=None,
+                         description=None, tags=None, model_id=None) -> ModelVersion:
+        """The version just created. Reading it back needs EXECUTE; a principal that may add
+        versions without it (CREATE_MODEL_VERSION alone) gets what the registration knows."""
+        try:
+            [full] = _rows(self._run(d.GetModelVersion(this=_name(row["name"]),
+                                                       version=_lit(row["version"]))))
+        except PermissionDenied:
+            return ModelVersion(
+                name=row["name"], version=str(row["version"]), creation_timestamp=None,
+                description=description, user_id=self.catalog.principal, source=source,
+                run_id=run_id, run_link=run_link, status="READY", model_id=model_id,
+                tags=[ModelVersionTag(t.key, t.value) for t in tags or []])
+        return self._model_version(full)
 
     def _own_version(self, source) -> tuple[str, int] | None:
         """(model, version) when ``source`` is ``models:/<name>/<version>`` naming a version of
@@ -256,10 +297,16 @@ class UcsqlRegistryStore(AbstractStore):
             return local.path or str(source)
         import mlflow.artifacts
         try:
-            return mlflow.artifacts.download_artifacts(artifact_uri=str(source), dst_path=tmp,
+            path = mlflow.artifacts.download_artifacts(artifact_uri=str(source), dst_path=tmp,
                                                        tracking_uri=self.tracking_uri)
         except MlflowException as e:
             raise InvalidArgument(f"Cannot fetch the model files from {source!r}: {e.message}") from None
+        if local.scheme == "models":
+            # MLflow's models:/ repository writes a registered_model_meta file (the name and
+            # version it downloaded, null for models:/m-<id>) into what it downloads: download
+            # metadata, not a file of the model, so it is not copied into managed storage.
+            Path(path, "registered_model_meta").unlink(missing_ok=True)
+        return path
 
     def _run_of_logged_model(self, model_id) -> str | None:
         """log_model passes run_id=None and the logged model's id: the run is the model's."""
@@ -316,8 +363,8 @@ class UcsqlRegistryStore(AbstractStore):
         return ModelVersion(
             name=row["full_name"],
             version=str(row["version"]),
-            creation_timestamp=_ms(row["created_at"]),
-            last_updated_timestamp=_ms(row["updated_at"]),
+            creation_timestamp=_ms(row, "created_at", "creation_timestamp"),
+            last_updated_timestamp=_ms(row, "updated_at", "last_updated_timestamp"),
             description=row["comment"],
             user_id=row["created_by"],
             source=row["source"],
@@ -372,7 +419,13 @@ class UcsqlRegistryStore(AbstractStore):
     def copy_model_version(self, src_mv, dst_name):
         """Promote a version to another model (often another catalog): files and metadata are
         copied; the destination is created if missing (CREATE_MODEL on its schema)."""
-        self._run(d.CreateSecurable(kind="MODEL", this=_name(dst_name), exists=True))
+        try:
+            self._run(d.CreateSecurable(kind="MODEL", this=_name(dst_name), exists=True))
+        except PermissionDenied:
+            # CREATE_MODEL is needed only when dst does not exist; copying into an existing model
+            # needs its ownership or CREATE_MODEL_VERSION, which the copy itself checks.
+            if not self._model_exists(dst_name):
+                raise
         return self._copy(src_mv.name, int(src_mv.version), dst_name,
                           tags=[ModelVersionTag(k, v) for k, v in (src_mv.tags or {}).items()],
                           description=src_mv.description)
@@ -383,7 +436,8 @@ class UcsqlRegistryStore(AbstractStore):
             comment=_lit(description) if description is not None else None,
             tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []])
         [row] = _rows(self._run(node))
-        return self.get_model_version(row["name"], row["version"])
+        return self._created_version(row, source=f"models:/{src_name}/{src_version}",
+                                     description=description, tags=tags)
 
     def _await_model_version_creation(self, mv, await_creation_for):
         """Versions are READY when create_model_version returns: nothing to wait for."""
