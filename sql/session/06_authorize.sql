@@ -17,13 +17,15 @@
 --     add versions.
 --
 -- principal_name: the caller. target_id: the securable, or NULL for every securable (lists).
--- operation_name: one of the operations below.
+-- operation_name: one of the operations below, or SEE: may the caller see the securable at all
+-- (SEE_CATALOG for a catalog, SEE_SCHEMA for a schema, READ_METADATA for a model), which lets
+-- lists and views decide every securable in one pass.
 -- Columns: securable_id, allowed, gates_ok, missing (list of {privilege, on_id}: the failed gate,
 -- else the unmet terms of alternative 1, i.e. what to grant on which securable), matched (the
 -- terms of the alternative that allowed it: the answer to "why").
 CREATE OR REPLACE TEMP MACRO ucsql_authorize(principal_name, target_id, operation_name) AS TABLE
 WITH
-requirement(operation, alternative, privilege, level, gated) AS (VALUES
+operation_table(operation, alternative, privilege, level, gated) AS (VALUES
     ('CREATE_CATALOG',       1, 'CREATE_CATALOG',       'METASTORE', false),
     ('CREATE_CATALOG',       2, 'OWNER',                'METASTORE', false),
     ('CREATE_SCHEMA',        1, 'CREATE_SCHEMA',        'CATALOG',   true),
@@ -68,6 +70,17 @@ requirement(operation, alternative, privilege, level, gated) AS (VALUES
     -- groups, the audit log, the metastore itself
     ('ADMIN',                1, 'OWNER',                'METASTORE', false)
 ),
+requirement AS (
+    SELECT operation, alternative, privilege, level, gated, NULL AS target_kind
+    FROM operation_table
+    WHERE operation = operation_name
+  UNION ALL
+    SELECT 'SEE', alternative, privilege, level, gated,
+           CASE operation WHEN 'SEE_CATALOG' THEN 'CATALOG' WHEN 'SEE_SCHEMA' THEN 'SCHEMA'
+                          ELSE 'MODEL' END
+    FROM operation_table
+    WHERE operation_name = 'SEE' AND operation IN ('SEE_CATALOG', 'SEE_SCHEMA', 'READ_METADATA')
+),
 facts AS (
     SELECT DISTINCT securable_id, privilege
     FROM ucsql_effective_privileges(principal_name, target_id)
@@ -76,7 +89,10 @@ up AS (
     SELECT * FROM ucsql_securable_ancestry(target_id)
 ),
 targets AS (
-    SELECT securable_id FROM up WHERE depth = 0
+    SELECT up.securable_id, s.kind
+    FROM up
+    JOIN ucsql_securable AS s ON s.securable_id = up.securable_id
+    WHERE up.depth = 0
 ),
 admin AS (
     SELECT count(*) > 0 AS is_admin
@@ -84,23 +100,22 @@ admin AS (
     JOIN ucsql_securable AS s ON s.securable_id = f.securable_id
     WHERE s.kind = 'METASTORE' AND f.privilege = 'OWNER'
 ),
+-- Every term of every alternative, for every target, and whether the caller holds it.
 terms AS (
-    SELECT
-        t.securable_id,
-        r.alternative,
-        r.privilege,
-        r.gated,
-        a.ancestor_id AS on_id,
-        EXISTS (SELECT 1 FROM facts AS f
-                WHERE f.securable_id = a.ancestor_id AND f.privilege = r.privilege) AS held
+    SELECT t.securable_id, r.alternative, r.privilege, r.gated, a.ancestor_id AS on_id,
+           f.securable_id IS NOT NULL AS held
     FROM targets AS t
-    JOIN requirement AS r ON r.operation = operation_name
+    JOIN requirement AS r ON r.target_kind IS NULL OR r.target_kind = t.kind
     LEFT JOIN up AS a
       ON a.securable_id = t.securable_id
      AND (a.ancestor_kind = r.level OR (r.level = 'SELF' AND a.depth = 0))
+    LEFT JOIN facts AS f ON f.securable_id = a.ancestor_id AND f.privilege = r.privilege
 ),
 alternatives AS (
-    SELECT securable_id, alternative, bool_and(held) AS holds, any_value(gated) AS gated
+    SELECT securable_id, alternative, bool_and(held) AS holds, any_value(gated) AS gated,
+           list({'privilege': privilege, 'on_id': on_id} ORDER BY privilege) AS terms,
+           list({'privilege': privilege, 'on_id': on_id} ORDER BY privilege)
+               FILTER (WHERE NOT held) AS unmet
     FROM terms
     GROUP BY securable_id, alternative
 ),
@@ -109,47 +124,44 @@ gates AS (
         t.securable_id,
         c.ancestor_id AS catalog_id,
         s.ancestor_id AS schema_id,
-        c.ancestor_id IS NULL
-            OR EXISTS (SELECT 1 FROM facts AS f
-                       WHERE f.securable_id = c.ancestor_id AND f.privilege = 'USE_CATALOG')
+        c.ancestor_id IS NULL OR bool_or(f.privilege = 'USE_CATALOG' AND f.securable_id = c.ancestor_id)
             AS catalog_ok,
         s.ancestor_id IS NULL
-            OR EXISTS (SELECT 1 FROM facts AS f
-                       WHERE (f.securable_id = s.ancestor_id AND f.privilege = 'USE_SCHEMA')
-                          OR (f.securable_id = c.ancestor_id AND f.privilege = 'OWNER'))
+            OR bool_or((f.privilege = 'USE_SCHEMA' AND f.securable_id = s.ancestor_id)
+                       OR (f.privilege = 'OWNER' AND f.securable_id = c.ancestor_id))
             AS schema_ok
     FROM targets AS t
     LEFT JOIN up AS c ON c.securable_id = t.securable_id AND c.ancestor_kind = 'CATALOG'
     LEFT JOIN up AS s ON s.securable_id = t.securable_id AND s.ancestor_kind = 'SCHEMA'
+    LEFT JOIN facts AS f ON f.securable_id IN (c.ancestor_id, s.ancestor_id)
+    GROUP BY t.securable_id, c.ancestor_id, s.ancestor_id
 ),
 decision AS (
     SELECT
         g.securable_id,
-        (admin.is_admin OR (g.catalog_ok AND g.schema_ok)) AS gates_ok,
-        min(a.alternative) FILTER (
-            WHERE a.holds AND (NOT a.gated OR admin.is_admin OR (g.catalog_ok AND g.schema_ok))
-        ) AS matched_alternative,
-        any_value(g.catalog_ok) AS catalog_ok,
-        any_value(g.catalog_id) AS catalog_id,
-        any_value(g.schema_id) AS schema_id
+        g.catalog_id,
+        g.schema_id,
+        coalesce(g.catalog_ok, false) AS catalog_ok,
+        admin.is_admin OR (coalesce(g.catalog_ok, false) AND coalesce(g.schema_ok, false)) AS gates_ok,
+        arg_min(a.terms, a.alternative) FILTER (
+            WHERE a.holds AND (NOT a.gated OR admin.is_admin
+                               OR (coalesce(g.catalog_ok, false) AND coalesce(g.schema_ok, false)))
+        ) AS matched,
+        arg_min(a.unmet, a.alternative) AS first_unmet
     FROM gates AS g
     CROSS JOIN admin
     JOIN alternatives AS a ON a.securable_id = g.securable_id
-    GROUP BY g.securable_id, admin.is_admin, g.catalog_ok, g.schema_ok
+    GROUP BY ALL
 )
 SELECT
-    d.securable_id,
-    d.matched_alternative IS NOT NULL AS allowed,
-    d.gates_ok,
+    securable_id,
+    matched IS NOT NULL AS allowed,
+    gates_ok,
     CASE
-        WHEN d.matched_alternative IS NOT NULL THEN []
-        WHEN NOT d.gates_ok AND NOT d.catalog_ok THEN [{'privilege': 'USE_CATALOG', 'on_id': d.catalog_id}]
-        WHEN NOT d.gates_ok THEN [{'privilege': 'USE_SCHEMA', 'on_id': d.schema_id}]
-        ELSE (SELECT list({'privilege': t.privilege, 'on_id': t.on_id} ORDER BY t.privilege)
-              FROM terms AS t
-              WHERE t.securable_id = d.securable_id AND t.alternative = 1 AND NOT t.held)
+        WHEN matched IS NOT NULL THEN []
+        WHEN NOT gates_ok AND NOT catalog_ok THEN [{'privilege': 'USE_CATALOG', 'on_id': catalog_id}]
+        WHEN NOT gates_ok THEN [{'privilege': 'USE_SCHEMA', 'on_id': schema_id}]
+        ELSE first_unmet
     END AS missing,
-    (SELECT list({'privilege': t.privilege, 'on_id': t.on_id} ORDER BY t.privilege)
-     FROM terms AS t
-     WHERE t.securable_id = d.securable_id AND t.alternative = d.matched_alternative) AS matched
-FROM decision AS d;
+    matched
+FROM decision;
