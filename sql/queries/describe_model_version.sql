@@ -1,4 +1,5 @@
--- DESCRIBE MODEL m VERSION n: (info_name, info_value) rows for version $version of $model_id.
+-- DESCRIBE MODEL m VERSION n: (info_name, info_value) rows for version $version of $model_id,
+-- its lineage (the datasets it was trained or evaluated on) included.
 WITH v AS (
     SELECT v.*, o.full_name
     FROM ucsql_model_version AS v
@@ -20,7 +21,11 @@ FROM (
     UNION ALL SELECT 9, 'tags',
         (SELECT string_agg(key || coalesce(' = ' || value, ''), ', ' ORDER BY key)
          FROM ucsql_model_version_tag WHERE model_id = $model_id AND version = $version) FROM v
-    UNION ALL SELECT 10, 'created_at', created_at::VARCHAR FROM v
-    UNION ALL SELECT 11, 'created_by', created_by FROM v
+    UNION ALL SELECT 10, 'lineage',
+        (SELECT string_agg(coalesce(name, source, '?') || coalesce(' (' || context || ')', ''), ', '
+                           ORDER BY position)
+         FROM ucsql_model_version_lineage WHERE model_id = $model_id AND version = $version) FROM v
+    UNION ALL SELECT 11, 'created_at', created_at::VARCHAR FROM v
+    UNION ALL SELECT 12, 'created_by', created_by FROM v
 )
 ORDER BY ord;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -39,7 +40,11 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     if staged is None:
         read_mlmodel(source)
         root = storage_root_for(ctx, model)
-        staged = storage.stage(Path(source), root)
+        try:
+            staged = storage.stage(Path(source), root)
+        except (OSError, shutil.Error) as e:
+            raise InvalidArgument(f"Cannot copy the model files from {str(source)!r}: {e}. "
+                                  "Nothing was registered; fix the files and retry.") from None
         ctx.memo.update(staged=staged, root=root)
         ctx.memo.setdefault("discard_on_failure", []).append(lambda: storage.discard(staged))
     version = ctx.one("allocate_version", model_id=model.id)["version"]
