@@ -189,6 +189,12 @@ class Context:
             f"Permission denied: {self.principal} cannot {doing}: missing {need}.",
             principal=self.principal, operation=self.action, securable=str(target), missing=need)
 
+    def allowed(self, operation: str, target: Securable) -> bool:
+        """Whether the caller may do ``operation`` on ``target``, without refusing."""
+        row = self.one("authorize", principal=self.principal, securable_id=target.id,
+                       operation=operation)
+        return bool(row and row["allowed"])
+
     def is_admin(self) -> bool:
         return bool(self.one("is_admin", principal=self.principal)["is_admin"])
 

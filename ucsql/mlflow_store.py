@@ -38,7 +38,7 @@ from sqlglot import exp
 from . import dialect as d
 from . import names
 from .api import Catalog, connect, default_principal
-from .errors import AlreadyExists, InvalidArgument, PermissionDenied, UcsqlError
+from .errors import InvalidArgument, PermissionDenied, UcsqlError
 from .result import Result
 
 _STAGES_MESSAGE = (
@@ -147,17 +147,11 @@ class UcsqlRegistryStore(AbstractStore):
     def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
         for tag in tags or []:  # refuse bad tags before the model exists: no half-made model
             names.tag_value(names.tag_key(tag.key), tag.value)
-        try:
-            self._run(d.CreateSecurable(kind="MODEL", this=_name(name), comment=_lit(description)
-                                        if description is not None else None))
-        except PermissionDenied:
-            # register_model and log_model(registered_model_name=) call this before every new
-            # version and go on on RESOURCE_ALREADY_EXISTS. Adding a version needs ownership or
-            # CREATE_MODEL_VERSION, not CREATE_MODEL: an owner without CREATE_MODEL must get
-            # "already exists", not the refusal to create it (create_model_version then checks).
-            if not self._model_exists(name):
-                raise
-            raise AlreadyExists(f"Model {name} already exists.") from None
+        # register_model and log_model(registered_model_name=) call this before every new version
+        # and go on on RESOURCE_ALREADY_EXISTS, which the engine answers to anyone who knows the
+        # model (an owner or CREATE_MODEL_VERSION holder without CREATE_MODEL included).
+        self._run(d.CreateSecurable(kind="MODEL", this=_name(name), comment=_lit(description)
+                                    if description is not None else None))
         if tags:
             self._run(d.SetTags(kind="MODEL", this=_name(name), expressions=[
                 d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags]))
@@ -181,18 +175,6 @@ class UcsqlRegistryStore(AbstractStore):
     def get_registered_model(self, name):
         [row] = _rows(self._run(d.GetModel(this=_name(name))))
         return self._registered_model(row)
-
-    def _model_exists(self, name) -> bool:
-        """Whether model ``name`` exists, as the engine tells the caller: GET MODEL fails with
-        NotFound when it does not; PermissionDenied means it exists but the caller may not see
-        it (a holder of CREATE_MODEL_VERSION alone may still add versions to it)."""
-        try:
-            self._run(d.GetModel(this=_name(name)))
-        except PermissionDenied:
-            return True
-        except UcsqlError:
-            return False
-        return True
 
     def _registered_model(self, row: dict) -> RegisteredModel:
         aliases = [RegisteredModelAlias(a["alias"], str(a["version"])) for a in row["aliases"] or []]
@@ -419,13 +401,8 @@ class UcsqlRegistryStore(AbstractStore):
     def copy_model_version(self, src_mv, dst_name):
         """Promote a version to another model (often another catalog): files and metadata are
         copied; the destination is created if missing (CREATE_MODEL on its schema)."""
-        try:
-            self._run(d.CreateSecurable(kind="MODEL", this=_name(dst_name), exists=True))
-        except PermissionDenied:
-            # CREATE_MODEL is needed only when dst does not exist; copying into an existing model
-            # needs its ownership or CREATE_MODEL_VERSION, which the copy itself checks.
-            if not self._model_exists(dst_name):
-                raise
+        # IF NOT EXISTS: CREATE_MODEL is needed only when dst does not exist yet.
+        self._run(d.CreateSecurable(kind="MODEL", this=_name(dst_name), exists=True))
         return self._copy(src_mv.name, int(src_mv.version), dst_name,
                           tags=[ModelVersionTag(k, v) for k, v in (src_mv.tags or {}).items()],
                           description=src_mv.description)

@@ -36,14 +36,24 @@ def _parent(ctx: Context, kind: str, table: exp.Expression) -> tuple[Securable, 
 
 
 def create_securable(ctx: Context, node: exp.Expression) -> Result:
+    """CREATE CATALOG | SCHEMA | MODEL. Creating what already exists changes nothing, so a
+    caller that knows the object (may see it, or may add versions to the model) is told it
+    exists, or, with IF NOT EXISTS, succeeds, without needing the privilege to create it;
+    anyone else gets the usual check, which does not reveal that it exists."""
     kind = _kind(node)
     parent, own = _parent(ctx, kind, node.this)
-    ctx.authorize(_CREATE_OPERATION[kind], parent, what=f"create {kind.lower()} {ctx.audit_name}")
     full_name = ctx.audit_name
-    if ctx.one("child_by_name", parent_id=parent.id, name=own):
-        if node.args.get("exists"):
-            ctx.detail = "already existed"
-            return Result.done(f"{kind.title()} {full_name} already exists.")
+    existing = ctx.one("child_by_name", parent_id=parent.id, name=own)
+    if existing:
+        known = Securable(existing["securable_id"], kind, full_name)
+        if ctx.allowed("SEE", known) or (kind == "MODEL" and ctx.allowed("CREATE_MODEL_VERSION", known)):
+            if node.args.get("exists"):
+                ctx.detail = "already existed"
+                return Result.done(f"{kind.title()} {full_name} already exists.")
+            raise AlreadyExists(f"{kind.title()} {full_name} already exists. "
+                                f"Use CREATE {kind} IF NOT EXISTS to ignore this.")
+    ctx.authorize(_CREATE_OPERATION[kind], parent, what=f"create {kind.lower()} {full_name}")
+    if existing:
         raise AlreadyExists(f"{kind.title()} {full_name} already exists. "
                             f"Use CREATE {kind} IF NOT EXISTS to ignore this.")
     location = ctx.text(node.args.get("location"))
