@@ -1,0 +1,47 @@
+"""A registration killed half-way (kill -9 during the file copy) leaves no version behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import ucsql
+
+from .conftest import write_model_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_killed_during_copy_leaves_no_version(tmp_path, metastore_path):
+    with ucsql.connect(metastore_path, principal="admin") as cat:
+        cat.sql("CREATE MODEL iris")
+    src = write_model_dir(tmp_path / "src")
+    # Reading a FIFO blocks until someone writes to it: the copy stops there, mid-way, for as
+    # long as we like, which makes "killed during the copy" deterministic.
+    os.mkfifo(src / "zz_blocking_pipe")
+    script = ("import sys, ucsql; c = ucsql.connect(sys.argv[1], principal='admin'); "
+              "c.sql('ALTER MODEL iris ADD VERSION FROM ?', [sys.argv[2]])")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(metastore_path), str(src)],
+                            cwd=ROOT)
+    staging = Path(str(metastore_path) + ".models") / ".staging"
+    deadline = time.time() + 60
+    while not (staging.is_dir() and any(staging.rglob("model.bin"))) and time.time() < deadline:
+        assert proc.poll() is None, "the registration ended before it was killed"
+        time.sleep(0.05)
+    assert any(staging.rglob("model.bin")), "the copy never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    with ucsql.connect(metastore_path, principal="admin") as cat:
+        assert cat.sql("SELECT count(*) FROM system.information_schema.model_versions").scalar() == 0
+        # The number was never taken: the next registration is version 1.
+        ok = write_model_dir(tmp_path / "ok")
+        assert cat.sql("ALTER MODEL iris ADD VERSION FROM ?", [str(ok)]).message == \
+            "Created version 1 of model main.default.iris."
+    # What is left is only the staging folder of the killed copy, never a published version.
+    published = Path(str(metastore_path) + ".models") / "models"
+    assert len([p for p in published.rglob("MLmodel")]) == 1
