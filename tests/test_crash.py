@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,19 +19,31 @@ def test_killed_during_copy_leaves_no_version(tmp_path, metastore_path):
     with ucsql.connect(metastore_path, principal="admin") as cat:
         cat.sql("CREATE MODEL iris")
     src = write_model_dir(tmp_path / "src")
-    # Reading a FIFO blocks until someone writes to it: the copy stops there, mid-way, for as
-    # long as we like, which makes "killed during the copy" deterministic.
-    os.mkfifo(src / "zz_blocking_pipe")
-    script = ("import sys, ucsql; c = ucsql.connect(sys.argv[1], principal='admin'); "
-              "c.sql('ALTER MODEL iris ADD VERSION FROM ?', [sys.argv[2]])")
+    # A disk that stalls after the first file: the copy stops mid-way for as long as we like,
+    # which makes "killed during the copy" deterministic.
+    script = ("import shutil, sys, time, ucsql\n"
+              "copyfile = shutil.copyfile\n"
+              "def stalling(src, dst, **kw):\n"
+              "    copyfile(src, dst, **kw)\n"
+              "    time.sleep(3600)\n"
+              "shutil.copyfile = stalling\n"
+              "c = ucsql.connect(sys.argv[1], principal='admin')\n"
+              "c.sql('ALTER MODEL iris ADD VERSION FROM ?', [sys.argv[2]])\n")
     proc = subprocess.Popen([sys.executable, "-c", script, str(metastore_path), str(src)],
-                            cwd=ROOT)
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
     staging = Path(str(metastore_path) + ".models") / ".staging"
+
+    def copy_started() -> bool:
+        try:
+            return any(p.is_file() for p in staging.rglob("*"))
+        except OSError:  # a folder appeared or moved while we looked
+            return False
+
     deadline = time.time() + 60
-    while not (staging.is_dir() and any(staging.rglob("model.bin"))) and time.time() < deadline:
-        assert proc.poll() is None, "the registration ended before it was killed"
+    while not copy_started() and time.time() < deadline:
+        assert proc.poll() is None, f"the registration ended before it was killed: {proc.stderr.read()}"
         time.sleep(0.05)
-    assert any(staging.rglob("model.bin")), "the copy never started"
+    assert copy_started(), "the copy never started"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
 

@@ -130,13 +130,14 @@ def env(tmp_path: Path, template) -> Env:
 def snapshot(env: Env) -> dict[str, object]:
     """The whole metastore but the audit log: every table's rows (read straight from the file,
     so nothing can hide), the model files beside it, and what the admin sees of the model."""
-    cur = env.admin.engine.metastore.cursor()
-    tables = [r[0] for r in cur.sql(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND database_name = "
-        "current_database() AND table_name <> 'ucsql_audit' ORDER BY table_name").fetchall()]
-    assert "ucsql_grant" in tables and "ucsql_securable" in tables
-    snap: dict[str, object] = {
-        t: sorted(map(repr, cur.sql(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
+    with env.admin.engine.metastore.lease():
+        cur = env.admin.engine.metastore.cursor()
+        tables = [r[0] for r in cur.sql(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND database_name = "
+            "current_database() AND table_name <> 'ucsql_audit' ORDER BY table_name").fetchall()]
+        assert "ucsql_grant" in tables and "ucsql_securable" in tables
+        snap: dict[str, object] = {
+            t: sorted(map(repr, cur.sql(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
     snap["files"] = sorted(str(p.relative_to(env.tmp)) for p in env.tmp.glob("m.duckdb.models/**/*"))
     for statement in (f"DESCRIBE MODEL EXTENDED {MODEL}", f"SHOW GRANTS ON MODEL {MODEL}"):
         try:

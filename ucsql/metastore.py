@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +45,25 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def _setting(value: float | None, env: str, default: float) -> float:
+    if value is not None:
+        return float(value)
+    try:
+        return float(os.environ.get(env, default))
+    except ValueError:
+        raise MetastoreError(f"{env}={os.environ[env]!r} is not a number of seconds.") from None
+
+
+def _lock_message(path: str, error: str, waited: float) -> str:
+    """Name the process holding the file, from DuckDB's lock error."""
+    holder = ""
+    if "held in" in error:
+        holder = error.split("held in", 1)[1].split(". See", 1)[0].strip().rstrip(".")
+    who = f" by {holder}" if holder else " by another process"
+    return (f"Metastore {path} is held{who}; waited {waited:g} s for it. Let that process finish "
+            "(or close its ucsql session), or wait longer with UCSQL_LOCK_TIMEOUT=<seconds>.")
+
+
 def code_schema_version() -> int:
     """The newest schema version this ucsql knows."""
     return _migrations()[-1][0]
@@ -53,9 +74,19 @@ class Metastore:
 
     ``path`` is a file path or ``":memory:"``; ``creator`` is the principal that becomes the admin
     if the file is new. A file written by a newer ucsql is refused; an older one is migrated.
+
+    DuckDB lets one process at a time open a file for writing, so a Metastore holds the file
+    only while it works: statements take a lease (``lease()``); when the last lease ends the
+    file is released after ``idle_release`` seconds of quiet, or at once if it has been held for
+    more than ``max_hold`` seconds (so a busy loop in one process does not starve the others).
+    Opening waits up to ``lock_timeout`` seconds for another process to let go, then fails
+    naming the holder. Each setting defaults to an environment variable (UCSQL_LOCK_TIMEOUT,
+    UCSQL_MAX_HOLD, UCSQL_IDLE_RELEASE). ``:memory:`` metastores are never released.
     """
 
-    def __init__(self, path: str | os.PathLike = ":memory:", *, creator: str):
+    def __init__(self, path: str | os.PathLike = ":memory:", *, creator: str,
+                 lock_timeout: float | None = None, max_hold: float | None = None,
+                 idle_release: float | None = None):
         self.path = str(path)
         self.in_memory = self.path == ":memory:"
         self._temp_storage: str | None = None
@@ -74,17 +105,22 @@ class Metastore:
             # Managed model files live beside the metastore unless a catalog or schema says
             # otherwise (MANAGED LOCATION).
             self.storage_root = file.with_name(file.name + ".models")
-        try:
-            self._con = duckdb.connect(self.path, config=_DUCKDB_CONFIG)
-        except duckdb.IOException as e:
-            raise MetastoreError(f"Cannot open metastore {self.path}: {e}") from None
-        except duckdb.Error as e:
-            raise MetastoreError(f"{self.path} is not a DuckDB metastore file: {e}") from None
+        self.lock_timeout = _setting(lock_timeout, "UCSQL_LOCK_TIMEOUT", 60.0)
+        self.max_hold = _setting(max_hold, "UCSQL_MAX_HOLD", 0.5)
+        self.idle_release = _setting(idle_release, "UCSQL_IDLE_RELEASE", 0.2)
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._generation = 0
+        self._leases = 0
+        self._opened_at = 0.0
+        self._yield_next_open = False
+        self._idle_timer: threading.Timer | None = None
+        self._closed = False
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
-        self._lock = threading.Lock()
-        self._upgrade(creator)
+        self._lock = threading.RLock()
         self.views = self._view_names()
+        with self.lease():
+            self._upgrade(creator)
 
     # -- opening ---------------------------------------------------------------------------
     def _upgrade(self, creator: str) -> None:
@@ -130,51 +166,137 @@ class Metastore:
                 views[(schema_dir.name, file.stem)] = f"sys__{schema_dir.name}__{file.stem}"
         return views
 
+    # -- holding the file --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[None]:
+        """Hold the file open for the duration of the block (re-entrant, shared by threads)."""
+        with self._lock:
+            if self._closed:
+                raise MetastoreError(f"Metastore {self.path} is closed.")
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+            if self._con is None:
+                self._open()
+            self._leases += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._leases -= 1
+                if self._leases == 0:
+                    self._release_soon()
+
+    def _open(self) -> None:
+        """Open the file, waiting (bounded) while another process holds it."""
+        if self._yield_next_open:
+            # We just let go because we held the file long: give a waiting process the chance.
+            time.sleep(random.uniform(0.002, 0.02))
+            self._yield_next_open = False
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.002
+        while True:
+            try:
+                self._con = duckdb.connect(self.path, config=_DUCKDB_CONFIG)
+                break
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower() or time.monotonic() >= deadline:
+                    raise MetastoreError(_lock_message(self.path, str(e), self.lock_timeout)) from None
+                time.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 2, 0.1)
+            except duckdb.Error as e:
+                raise MetastoreError(f"{self.path} is not a DuckDB metastore file: {e}") from None
+        self._generation += 1
+        self._opened_at = time.monotonic()
+
+    def _release_soon(self) -> None:
+        """Called with the lock held when the last lease ends."""
+        if self.in_memory or self._con is None:
+            return
+        if time.monotonic() - self._opened_at >= self.max_hold or self.idle_release <= 0:
+            self._yield_next_open = self.idle_release > 0
+            self._close_connection()
+            return
+        self._idle_timer = threading.Timer(self.idle_release, self._release_if_idle)
+        self._idle_timer.daemon = True
+        self._idle_timer.start()
+
+    def _release_if_idle(self) -> None:
+        with self._lock:
+            self._idle_timer = None
+            if self._leases == 0:
+                self._close_connection()
+
+    def _close_connection(self) -> None:
+        for cur in self._cursors:
+            with contextlib.suppress(duckdb.Error):
+                cur.close()
+        self._cursors.clear()
+        if self._con is not None:
+            with contextlib.suppress(duckdb.Error):
+                self._con.close()
+            self._con = None
+
     # -- cursors and transactions ----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """This thread's cursor, created and prepared on first use."""
-        cur = getattr(self._local, "cursor", None)
-        if cur is None:
-            with self._lock:
-                if self._con is None:
+        """This thread's cursor on the open file, prepared with the session macros on first use.
+
+        Use it inside ``lease()``; outside one the file is opened for a moment (released when
+        idle), which suits a quick look but not a long read."""
+        with self._lock:
+            if self._con is None:
+                if self._closed:
                     raise MetastoreError(f"Metastore {self.path} is closed.")
-                cur = self._con.cursor()
-                self._cursors.append(cur)
-            for name in queries.names("session"):
-                queries.run(cur, name)
-            for (schema, view), temp_name in self.views.items():
-                queries.run(cur, f"views/{schema}/{view}")
-            self._local.cursor = cur
+                self._open()
+                if self._leases == 0:
+                    self._release_soon()
+            state = getattr(self._local, "state", None)
+            if state is not None and state[0] == self._generation:
+                return state[1]
+            cur = self._con.cursor()
+            self._cursors.append(cur)
+            generation = self._generation
+        for name in queries.names("session"):
+            queries.run(cur, name)
+        self._local.state = (generation, cur, set())
         return cur
+
+    def ensure_views(self, cur: duckdb.DuckDBPyConnection, views) -> None:
+        """Create the TEMP views of the system views a query reads, once per cursor (they are
+        made on demand: creating all of them costs more than opening the file)."""
+        made = self._local.state[2]
+        for schema, view in views:
+            if (schema, view) not in made:
+                queries.run(cur, f"views/{schema}/{view}")
+                made.add((schema, view))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A transaction on this thread's cursor: committed if the block succeeds, else rolled back."""
-        cur = self.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        try:
-            cur.execute("COMMIT")
-        except duckdb.Error:
-            # A failed commit (a write conflict) leaves nothing applied; make sure the cursor is
-            # out of the transaction before the caller retries.
-            with contextlib.suppress(duckdb.Error):
+        with self.lease():
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
                 cur.execute("ROLLBACK")
-            raise
+                raise
+            try:
+                cur.execute("COMMIT")
+            except duckdb.Error:
+                # A failed commit (a write conflict) leaves nothing applied; make sure the cursor
+                # is out of the transaction before the caller retries.
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         with self._lock:
-            for cur in self._cursors:
-                with contextlib.suppress(duckdb.Error):
-                    cur.close()
-            self._cursors.clear()
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+            self._closed = True
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+            self._close_connection()
         if self._temp_storage:
             shutil.rmtree(self._temp_storage, ignore_errors=True)
             self._temp_storage = None

@@ -89,6 +89,7 @@ def select(ctx: Context, node: exp.Expression) -> Result:
             "metastore admin may read the audit log.",
             principal=ctx.principal, operation="SELECT", securable="system.access.audit",
             missing="metastore admin")
+    ctx.engine.metastore.ensure_views(ctx.cur, guarded.views)
     ctx.q("set_principal", principal=ctx.principal)
     params = ctx.params if ctx.params else None
     return Result(ctx.cur.sql(guarded.sql, params=params).to_arrow_table())
