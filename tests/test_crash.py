@@ -47,12 +47,30 @@ def test_killed_during_copy_leaves_no_version(tmp_path, metastore_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
 
+    assert copy_started(), "the killed copy left nothing to clean up"
     with ucsql.connect(metastore_path, principal="admin") as cat:
+        # Opening the file cleaned the staging folder of the killed registration.
+        assert not any(staging.iterdir())
         assert cat.sql("SELECT count(*) FROM system.information_schema.model_versions").scalar() == 0
         # The number was never taken: the next registration is version 1.
         ok = write_model_dir(tmp_path / "ok")
         assert cat.sql("ALTER MODEL iris ADD VERSION FROM ?", [str(ok)]).message == \
             "Created version 1 of model main.default.iris."
-    # What is left is only the staging folder of the killed copy, never a published version.
     published = Path(str(metastore_path) + ".models") / "models"
     assert len([p for p in published.rglob("MLmodel")]) == 1
+
+
+def test_ucsql_gc_removes_published_folders_no_version_needs(tmp_path, metastore_path, model_dir):
+    """A registration that died between publishing its files and committing leaves a folder
+    under models/ that no version names; `ucsql gc` removes it and keeps the rest."""
+    with ucsql.connect(metastore_path, principal="admin") as cat:
+        cat.sql("CREATE MODEL iris; ALTER MODEL iris ADD VERSION FROM ?", [str(model_dir)])
+        kept = cat.sql("SELECT storage_location FROM system.information_schema.model_versions").scalar()
+    orphan = Path(kept).parent / "0123456789abcdef"
+    orphan.mkdir()
+    (orphan / "MLmodel").write_text("half")
+    out = subprocess.run([sys.executable, "-m", "ucsql", "gc", str(metastore_path)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [f"removed {orphan}", "1 leftover folder removed."]
+    assert not orphan.exists() and Path(kept, "model.bin").is_file()

@@ -109,22 +109,43 @@ def shell(catalog: Catalog, metastore: str) -> int:
             return 0
 
 
+def collect_garbage(metastore: str, principal: str | None) -> int:
+    """``ucsql gc METASTORE``: remove leftover model files; print what went."""
+    try:
+        with connect(metastore, principal or default_principal()) as catalog:
+            removed = catalog.engine.metastore.collect_garbage()
+    except Exception as error:
+        return report(error)
+    for path in removed:
+        click.echo(f"removed {path}")
+    click.echo(f"{len(removed)} leftover folder{'s' if len(removed) != 1 else ''} removed.")
+    return 0
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("metastore")
+@click.argument("gc_target", required=False, metavar="")
 @click.option("-c", "--command", "scripts", multiple=True, metavar="SQL",
               help="SQL to run (';'-separated statements), then exit. Repeat to run several.")
 @click.option("--principal", envvar="UCSQL_PRINCIPAL", metavar="NAME",
               help="Who you are. Default: $UCSQL_PRINCIPAL, else your login name.")
 @click.version_option(__version__, prog_name="ucsql")
-def main(metastore: str, scripts: tuple[str, ...], principal: str | None) -> None:
+def main(metastore: str, gc_target: str | None, scripts: tuple[str, ...],
+         principal: str | None) -> None:
     """Run SQL against the METASTORE file (created if missing; ':memory:' for a throwaway one).
 
     With -c, run the SQL given and exit. Otherwise run the script piped on standard input, or,
     at a terminal, open an interactive shell. Each statement that returns rows prints a table;
     each change prints what it did. An error prints to stderr and exits with status 1.
 
+    `ucsql gc METASTORE` removes model files that no version needs (left by a crash).
+
     Example: ucsql models.duckdb -c "CREATE CATALOG prod; SHOW CATALOGS"
     """
+    if metastore == "gc" and gc_target:
+        sys.exit(collect_garbage(gc_target, principal))
+    if gc_target:
+        raise click.UsageError(f"Unexpected argument {gc_target!r}; did you mean -c?")
     try:
         catalog = connect(metastore, principal or default_principal())
     except Exception as error:

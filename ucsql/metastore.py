@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import queries
+from . import gc, queries
 from .errors import MetastoreError
 
 # DuckDB is told not to touch files, load extensions or scan Python variables: every file ucsql
@@ -119,8 +119,12 @@ class Metastore:
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._lock = threading.RLock()
         self.views = self._view_names()
+        self._schema_ready = False
         with self.lease():
             self._upgrade(creator)
+            self._schema_ready = True
+            if not self.in_memory:
+                self._clean_staging()
 
     # -- opening ---------------------------------------------------------------------------
     def _upgrade(self, creator: str) -> None:
@@ -208,6 +212,17 @@ class Metastore:
                 raise MetastoreError(f"{self.path} is not a DuckDB metastore file: {e}") from None
         self._generation += 1
         self._opened_at = time.monotonic()
+        if not self.in_memory and self._leases == 0 and self._schema_ready:
+            # No statement of ours is running and no other process can be: leftovers of a
+            # registration that died are garbage (ucsql.gc).
+            self._clean_staging()
+
+    def _clean_staging(self) -> None:
+        cur = self._con.cursor()
+        try:
+            gc.clean_staging(cur, self.storage_root)
+        finally:
+            cur.close()
 
     def _release_soon(self) -> None:
         """Called with the lock held when the last lease ends."""
@@ -289,6 +304,15 @@ class Metastore:
                 with contextlib.suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
                 raise
+
+    def collect_garbage(self) -> list[str]:
+        """Remove model files no version needs (see ucsql.gc); return their paths. Refused while
+        statements of this process are running (their files are not garbage)."""
+        with self._lock, self.lease():  # holding the lock: no statement can start meanwhile
+            if self._leases > 1:
+                raise MetastoreError("Statements are running on this metastore in this process; "
+                                     "run gc when they are done.")
+            return gc.collect(self.cursor(), self.storage_root)
 
     def close(self) -> None:
         with self._lock:
