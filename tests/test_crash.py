@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,3 +75,45 @@ def test_ucsql_gc_removes_published_folders_no_version_needs(tmp_path, metastore
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [f"removed {orphan}", "1 leftover folder removed."]
     assert not orphan.exists() and Path(kept, "model.bin").is_file()
+
+
+def test_killed_during_a_migration_leaves_the_old_schema_intact(tmp_path):
+    """The upgrade of a schema-0001 file runs in one transaction: killed half-way (after the
+    migration's statements, before its commit), the file opens again at version 1 with every
+    row, and the next opening migrates it."""
+    path = tmp_path / "m.duckdb"
+    shutil.copy(Path(__file__).parent / "fixtures" / "metastores" / "schema_0001.duckdb", path)
+    marker = tmp_path / "migrated_but_not_committed"
+    script = ("import sys, time, pathlib, ucsql.queries as q\n"
+              "run = q.run\n"
+              "def stalling(cur, name, /, **params):\n"
+              "    out = run(cur, name, **params)\n"
+              "    if name == 'queries/record_migration':\n"
+              "        pathlib.Path(sys.argv[2]).touch()\n"
+              "        time.sleep(3600)\n"
+              "    return out\n"
+              "q.run = stalling\n"
+              "import ucsql\n"
+              "ucsql.connect(sys.argv[1], principal='admin')\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path), str(marker)], cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline:
+        assert proc.poll() is None, f"the migration ended before it was killed: {proc.stderr.read()}"
+        time.sleep(0.05)
+    assert marker.exists()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    import duckdb
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT max(version) FROM ucsql_schema_version").fetchone()[0] == 1
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert "ucsql_model_version_lineage" not in tables
+    finally:
+        con.close()
+    with ucsql.connect(path, principal="admin") as cat:
+        assert cat.sql("SELECT alias, version FROM system.information_schema.model_aliases"
+                       ).fetchall() == [("Champion", 1)]
+        assert cat.sql("SELECT count(*) FROM system.information_schema.model_lineage").scalar() == 0

@@ -207,7 +207,7 @@ class Metastore:
                 if "lock" not in str(e).lower() or time.monotonic() >= deadline:
                     raise MetastoreError(_lock_message(self.path, str(e), self.lock_timeout)) from None
                 time.sleep(delay * random.uniform(0.5, 1.5))
-                delay = min(delay * 2, 0.1)
+                delay = min(delay * 2, 0.05)
             except duckdb.Error as e:
                 raise MetastoreError(f"{self.path} is not a DuckDB metastore file: {e}") from None
         self._generation += 1
