@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import ucsql
 
 from .conftest import write_model_dir
@@ -117,3 +119,78 @@ def test_killed_during_a_migration_leaves_the_old_schema_intact(tmp_path):
         assert cat.sql("SELECT alias, version FROM system.information_schema.model_aliases"
                        ).fetchall() == [("Champion", 1)]
         assert cat.sql("SELECT count(*) FROM system.information_schema.model_lineage").scalar() == 0
+
+
+STALL_AT = {
+    # the copy into staging has begun (one file written)
+    "during_copy": ("import shutil\n"
+                    "copyfile = shutil.copyfile\n"
+                    "def stalling(src, dst, **kw):\n"
+                    "    copyfile(src, dst, **kw)\n"
+                    "    stall()\n"
+                    "shutil.copyfile = stalling\n"),
+    # the files are in place under models/, the version row not yet committed
+    "after_publish": ("from ucsql.storage import LocalStorage\n"
+                      "publish = LocalStorage.publish\n"
+                      "def stalling(self, *a, **kw):\n"
+                      "    out = publish(self, *a, **kw)\n"
+                      "    stall()\n"
+                      "LocalStorage.publish = stalling\n"),
+    # the statement committed; the process dies before returning to its caller
+    "after_commit": ("from ucsql.engine import Engine\n"
+                     "execute = Engine.execute\n"
+                     "def stalling(self, *a, **kw):\n"
+                     "    out = execute(self, *a, **kw)\n"
+                     "    if type(a[0]).__name__ == 'AddModelVersion':\n"
+                     "        stall()\n"
+                     "    return out\n"
+                     "Engine.execute = stalling\n"),
+}
+
+
+@pytest.mark.parametrize("how", ["from_directory", "copy_of_a_version"])
+@pytest.mark.parametrize("point", list(STALL_AT))
+def test_kill_at_each_step_of_a_registration(tmp_path, metastore_path, model_dir, point, how):
+    """kill -9 at each step of ADD VERSION FROM 'dir' and of a copy (copy_model_version's
+    statement): the file opens, no READY version lacks files, and gc leaves only what versions
+    need."""
+    with ucsql.connect(metastore_path, principal="admin") as cat:
+        cat.sql("CREATE MODEL src; ALTER MODEL src ADD VERSION FROM ?; CREATE MODEL dst",
+                [str(model_dir)])
+    statement = ("ALTER MODEL dst ADD VERSION FROM ?" if how == "from_directory"
+                 else "ALTER MODEL dst ADD VERSION FROM MODEL src VERSION 1")
+    params = "[sys.argv[2]]" if how == "from_directory" else "None"
+    marker = tmp_path / "stalled"
+    script = ("import sys, time, pathlib\n"
+              "def stall():\n"
+              "    pathlib.Path(sys.argv[3]).touch()\n"
+              "    time.sleep(3600)\n"
+              + STALL_AT[point] +
+              "import ucsql\n"
+              "c = ucsql.connect(sys.argv[1], principal='admin')\n"
+              f"c.sql({statement!r}, {params})\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(metastore_path), str(model_dir),
+                             str(marker)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline:
+        assert proc.poll() is None, f"ended before it was killed: {proc.stderr.read()}"
+        time.sleep(0.05)
+    assert marker.exists()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    expected = sorted(p.relative_to(model_dir).as_posix() for p in model_dir.rglob("*"))
+    with ucsql.connect(metastore_path, principal="admin") as cat:
+        rows = cat.sql("SELECT full_name, version, status, storage_location "
+                       "FROM system.information_schema.model_versions ORDER BY ALL").fetchall()
+        assert [r[:3] for r in rows] == (
+            [("main.default.dst", 1, "READY")] if point == "after_commit" else []) + [
+            ("main.default.src", 1, "READY")]
+        for *_, location in rows:  # every READY version has all its files
+            assert sorted(p.relative_to(location).as_posix()
+                          for p in Path(location).rglob("*")) == expected
+        removed = cat.engine.metastore.collect_garbage()
+        assert bool(removed) == (point == "after_publish")
+    models = Path(str(metastore_path) + ".models")
+    assert sorted(str(p) for p in models.glob("models/*/*")) == sorted(r[3] for r in rows)
+    assert not any((models / ".staging").iterdir())
