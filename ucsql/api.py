@@ -24,6 +24,19 @@ from .metastore import Metastore
 from .result import Result
 
 
+def _check_text(text: str) -> None:
+    """SQL must be valid Unicode text: a lone surrogate (from bytes decoded with
+    surrogateescape, say) cannot be stored or run."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        line = text.count("\n", 0, e.start) + 1
+        column = e.start - (text.rfind("\n", 0, e.start) + 1) + 1
+        raise ParseError(f"The text holds an invalid character (a lone surrogate, "
+                         f"{text[e.start]!r}); decode the SQL as UTF-8.",
+                         line, column, text.encode("utf-8", "backslashreplace").decode()) from None
+
+
 def default_principal() -> str:
     """Who you are in embedded mode: ``UCSQL_PRINCIPAL``, else the operating-system login name."""
     return os.environ.get("UCSQL_PRINCIPAL") or getpass.getuser()
@@ -56,12 +69,14 @@ class Catalog:
     def run(self, text: str, params: dict[str, Any] | list[Any] | None = None) -> Iterator[Result]:
         """Like :meth:`sql`, but yields the result of every statement as it completes."""
         try:
+            _check_text(text)
             statements = dialect.parse(text)
         except UnsupportedStatement as e:
             record_refusal(self.engine, self.principal, e.kind, text, "DENIED", e.reason)
             raise
         except ParseError as e:
-            record_refusal(self.engine, self.principal, "PARSE", text, "FAILED", e.reason)
+            record_refusal(self.engine, self.principal, "PARSE", e.statement or text, "FAILED",
+                           e.reason)
             raise
         for node in statements:
             yield self.engine.execute(node, self.principal, params)

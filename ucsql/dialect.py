@@ -1159,7 +1159,12 @@ def parse(sql: str) -> list[exp.Expression]:
     for tokens in _split(script.tokenize(_UCSQL, sql)):
         start = tokens[0].start
         text = sql[start : tokens[-1].end + 1]
-        node = _parse_statement(script, tokens, text)
+        try:
+            node = _parse_statement(script, tokens, text)
+        except RecursionError:
+            line, column = script.position(start)
+            raise ParseError("The statement is nested too deeply to read; simplify it (fewer "
+                             "nested parentheses or subqueries).", line, column, sql) from None
         node.meta["sql"] = text
         node.meta["line"] = script.position(start)[0]
         nodes.append(node)

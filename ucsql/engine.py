@@ -220,6 +220,7 @@ class Engine:
         from .handlers import handler_for  # handlers import this module
 
         names.principal_name(principal)
+        _check_params(params)
         handler, action = handler_for(node)
         ctx = Context(self, principal, params if params is not None else {},
                       statement or _canonical(node), action)
@@ -247,6 +248,12 @@ class Engine:
                 _run_all(ctx._on_rollback)
                 self._refused(ctx, "FAILED", e.message)
                 raise
+            except RecursionError:
+                _run_all(ctx._on_rollback)
+                message = ("The statement is nested too deeply to check; simplify it (fewer "
+                           "nested parentheses or subqueries).")
+                self._refused(ctx, "FAILED", message)
+                raise InvalidArgument(message) from None
             except BaseException as e:
                 _run_all(ctx._on_rollback)
                 self._refused(ctx, "FAILED", f"{type(e).__name__}: {e}")
@@ -258,8 +265,8 @@ class Engine:
 
     def _audit(self, ctx: Context, result: str, detail: str | None) -> None:
         queries.run(ctx.cur, "queries/insert_audit", principal=ctx.principal, action=ctx.action,
-                    securable_kind=ctx.audit_kind, securable_name=ctx.audit_name, result=result,
-                    detail=detail, statement=ctx.statement)
+                    securable_kind=ctx.audit_kind, securable_name=_printable(ctx.audit_name),
+                    result=result, detail=_printable(detail), statement=_printable(ctx.statement))
 
     def _refused(self, ctx: Context, result: str, detail: str) -> None:
         """Audit a refused or failed statement after its transaction was rolled back."""
@@ -268,6 +275,22 @@ class Engine:
         with self.metastore.transaction() as cur:
             ctx.cur = cur
             self._audit(ctx, result, detail)
+
+
+def _printable(text: str | None) -> str | None:
+    """Text the audit log can store whatever it holds (a lone surrogate becomes an escape)."""
+    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _check_params(params: Any) -> None:
+    values = params.values() if isinstance(params, dict) else params or []
+    for value in values:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidArgument(f"Parameter value {_printable(value)!r} holds an invalid "
+                                      "character (a lone surrogate); pass valid Unicode text.") from None
 
 
 def _canonical(node: exp.Expression) -> str:

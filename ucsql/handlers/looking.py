@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
 from sqlglot import exp
 
 from ..engine import Context
-from ..errors import PermissionDenied
+from ..errors import InvalidArgument, PermissionDenied
 from ..result import Result
 from ..select_guard import guard_select
 
@@ -92,4 +93,10 @@ def select(ctx: Context, node: exp.Expression) -> Result:
     ctx.engine.metastore.ensure_views(ctx.cur, guarded.views)
     ctx.q("set_principal", principal=ctx.principal)
     params = ctx.params if ctx.params else None
-    return Result(ctx.cur.sql(guarded.sql, params=params).to_arrow_table())
+    try:
+        return Result(ctx.cur.sql(guarded.sql, params=params).to_arrow_table())
+    except duckdb.Error as e:
+        # A query the guard let through can still be wrong (an unknown column, a bad cast, a
+        # missing parameter): DuckDB's message, as a ucsql error.
+        message = str(e).split("\n")[0]
+        raise InvalidArgument(f"The query failed: {message}") from None
