@@ -12,7 +12,8 @@ Families of input:
 * statements smuggled in names, aliases, tag keys and values, and MLflow filter strings.
 
 "Nothing changed" compares every ``ucsql_*`` table but the audit log (read straight from the
-file with the engine's own cursor) and the model files beside the metastore, before and after
+file with the engine's own cursor, under a lease) and the model files beside the metastore,
+before and after
 the statement that failed. Scripts run through ``Catalog.run``, the generator ``Catalog.sql``
 loops over, so a script whose third statement fails is checked against the state after its
 second.
@@ -25,15 +26,17 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
@@ -146,28 +149,36 @@ def _everything_visible(cat: ucsql.Catalog) -> str:
 
 # --- snapshots ------------------------------------------------------------------------------------
 
+def _raw_rows(cat: ucsql.Catalog, sql: str) -> list[tuple]:
+    """Rows read straight from the file with the engine's own cursor, under a lease (the
+    metastore lets go of the file when idle and closes its cursors)."""
+    metastore = cat.engine.metastore
+    with metastore.lease():
+        return metastore.cursor().execute(sql).fetchall()
+
+
 def tables(cat: ucsql.Catalog) -> list[str]:
-    cur = cat.engine.metastore.cursor()
-    return [r[0] for r in cur.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
-        "AND database_name = current_database() AND starts_with(table_name, 'ucsql_') "
-        "ORDER BY table_name").fetchall()]
+    return [r[0] for r in _raw_rows(
+        cat, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+             "AND database_name = current_database() AND starts_with(table_name, 'ucsql_') "
+             "ORDER BY table_name")]
 
 
 def snapshot(w: World) -> dict[str, Any]:
     """Every ucsql_* table but ucsql_audit, row by row, and the model files."""
-    cur = w.cat.engine.metastore.cursor()
     snap: dict[str, Any] = {}
-    for table in tables(w.cat):
-        if table != "ucsql_audit":
-            snap[table] = sorted(map(repr, cur.execute(f'SELECT * FROM "{table}"').fetchall()))
+    metastore = w.cat.engine.metastore
+    with metastore.lease():
+        for table in tables(w.cat):
+            if table != "ucsql_audit":
+                snap[table] = sorted(map(repr, _raw_rows(w.cat, f'SELECT * FROM "{table}"')))
     root = Path(str(w.tmp / "m.duckdb") + ".models")
     snap["files"] = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
     return snap
 
 
 def audit_count(w: World) -> int:
-    return w.cat.engine.metastore.cursor().execute("SELECT count(*) FROM ucsql_audit").fetchone()[0]
+    return _raw_rows(w.cat, "SELECT count(*) FROM ucsql_audit")[0][0]
 
 
 @dataclass
@@ -175,7 +186,7 @@ class Outcome:
     error: BaseException | None
     node: exp.Expression | None       # the statement that failed (None: the script did not parse)
     parsed: list[exp.Expression] | None
-    changed: bool                     # did the failing statement (or the failed parse) change anything
+    changed: bool                     # did the failing statement (or parse) change anything
     ran: int                          # statements that completed
     audit_added: int
 
@@ -215,24 +226,20 @@ def assert_position_within(text: str, error: ParseError) -> None:
         (error.line, error.column, lines[error.line - 1])
 
 
-def is_query_runtime_error(outcome: Outcome) -> bool:
-    """A DuckDB error raised while running a query that passed the guard (a bad column, a bad
-    cast, a missing parameter). Those are pinned by the SELECT tests; the other fuzzers leave them
-    aside so that they can find something else."""
-    return (isinstance(outcome.error, duckdb.Error) and outcome.node is not None
-            and isinstance(outcome.node, (exp.Query, exp.Values)))
-
-
 # --- vocabulary -----------------------------------------------------------------------------------
 
-KEYWORDS = """
-CREATE DROP ALTER COMMENT ON IS SET UNSET TAG TAGS GRANT REVOKE SHOW DESCRIBE DESC GET SELECT WITH
-FROM VALUES CATALOG SCHEMA DATABASE MODEL FUNCTION METASTORE GROUP USER USERS VERSION VERSIONS ALIAS
-ADD RENAME TO OWNER IF NOT EXISTS CASCADE RESTRICT MANAGED LOCATION RUN LINK LOGGED SOURCE LINEAGE
-EXTENDED LIKE IN ALL PRIVILEGES USE EXECUTE CATALOGS SCHEMAS DATABASES MODELS GROUPS GRANTS INSERT
-INTO UPDATE DELETE ATTACH DETACH COPY PRAGMA TABLE VIEW WHERE UNION JOIN AS NULL TRUE AND OR
-RECURSIVE LATERAL ORDER BY LIMIT INSTALL LOAD EXPLAIN CALL BEGIN COMMIT ROLLBACK TRUNCATE
-""".split()
+KEYWORDS = [
+    "CREATE", "DROP", "ALTER", "COMMENT", "ON", "IS", "SET", "UNSET", "TAG", "TAGS", "GRANT",
+    "REVOKE", "SHOW", "DESCRIBE", "DESC", "GET", "SELECT", "WITH", "FROM", "VALUES", "CATALOG",
+    "SCHEMA", "DATABASE", "MODEL", "FUNCTION", "METASTORE", "GROUP", "USER", "USERS", "VERSION",
+    "VERSIONS", "ALIAS", "ADD", "RENAME", "TO", "OWNER", "IF", "NOT", "EXISTS", "CASCADE",
+    "RESTRICT", "MANAGED", "LOCATION", "RUN", "LINK", "LOGGED", "SOURCE", "LINEAGE", "EXTENDED",
+    "LIKE", "IN", "ALL", "PRIVILEGES", "USE", "EXECUTE", "CATALOGS", "SCHEMAS", "DATABASES",
+    "MODELS", "GROUPS", "GRANTS", "INSERT", "INTO", "UPDATE", "DELETE", "ATTACH", "DETACH",
+    "COPY", "PRAGMA", "TABLE", "VIEW", "WHERE", "UNION", "JOIN", "AS", "NULL", "TRUE", "AND",
+    "OR", "RECURSIVE", "LATERAL", "ORDER", "BY", "LIMIT", "INSTALL", "LOAD", "EXPLAIN", "CALL",
+    "BEGIN", "COMMIT", "ROLLBACK", "TRUNCATE"
+]
 NAMES = ["prod", "ml_team", "iris", "main", "default", "staging", "bob", "admin", "x", "Champion",
          "system.access.audit", "system.information_schema.catalogs", "prod.ml_team.iris",
          "ucsql_grant", "ucsql_audit", "current_user", "count(*)", "USE_CATALOG", "`ml-team`",
@@ -265,7 +272,7 @@ def _localize(w: World, text: str) -> str:
             .replace("'/data/", f"'{w.tmp}/data/"))
 
 
-_TOKEN_RE = re.compile(r"`(?:[^`]|``)*`|'(?:[^']|'')*'|\w+|\s+|.", re.S)
+_TOKEN_RE = re.compile(r"`(?:[^`]|``)*`|'(?:[^']|'')*'|\w+|\s+|.", re.DOTALL)
 
 
 @st.composite
@@ -333,32 +340,30 @@ principals = st.sampled_from(["admin", "admin", "bob", "carol"])
 text_inputs = st.one_of(random_text, soup(), mutated())
 
 
-# --- 1. random text, token soup and mutations: typed errors ------------------------------------------
+# --- 1. random text, token soup and mutations: typed errors --------------------------------
 
-def _check_typed(w: World, text: str, principal: str, params: Any, *, allow_query_runtime: bool):
+def _check_typed(w: World, text: str, principal: str, params: Any) -> None:
     text = _localize(w, text)
     note(f"text={text!r} principal={principal} params={params!r}")
     outcome = attempt(w, text, principal, params)
     note(_describe(outcome))
     if outcome.error is None:
         return
-    if allow_query_runtime and is_query_runtime_error(outcome):
-        return
     assert isinstance(outcome.error, TYPED), _describe(outcome)
     if isinstance(outcome.error, ParseError):
         assert_position_within(text, outcome.error)
 
 
-@fuzz(150)
+@fuzz(120)
 @given(text=st.one_of(random_text, soup()), principal=principals)
 def test_random_text_and_token_soup_raise_only_typed_errors(world, text, principal):
-    _check_typed(world, text, principal, None, allow_query_runtime=True)
+    _check_typed(world, text, principal, None)
 
 
-@fuzz(150)
+@fuzz(120)
 @given(text=mutated(), principal=principals, params=params_strategy)
 def test_mutated_statements_raise_only_typed_errors(world, text, principal, params):
-    _check_typed(world, text, principal, params, allow_query_runtime=True)
+    _check_typed(world, text, principal, params)
 
 
 @pytest.mark.parametrize("line", IDENTITY)
@@ -378,7 +383,7 @@ def test_parse_errors_of_every_truncation_point_inside_the_text(line):
 
 # --- 2. a failing statement changes nothing ------------------------------------------------------
 
-@fuzz(120)
+@fuzz(100)
 @given(text=text_inputs, principal=principals, params=params_strategy)
 def test_a_failing_statement_changes_nothing(world, text, principal, params):
     text = _localize(world, text)
@@ -392,6 +397,8 @@ def test_a_failing_statement_changes_nothing(world, text, principal, params):
 
 @fuzz(100)
 @given(text=text_inputs, principal=principals)
+@example(text="VALUES (1)", principal="admin")
+@example(text="SHOW CATALOGS; VALUES (1), (2)", principal="bob")
 def test_every_statement_is_audited_exactly_once(world, text, principal):
     """One audit row per statement that ran, plus one for the statement (or the unparseable or
     refused script) that failed."""
@@ -410,6 +417,26 @@ def test_the_process_survives_and_the_metastore_still_answers(world):
         tables(world.cat))
     assert world.cat.sql("SELECT count(*) FROM system.access.audit").scalar() > 0
     world.cat.sql("SHOW CATALOGS")
+
+
+EXIT_SCRIPT = """
+import sys, time, ucsql
+cat = ucsql.connect(sys.argv[1], principal="admin")
+cat.sql("SHOW CATALOGS")
+time.sleep(float(sys.argv[2]))  # then exit without close(), as scripts and the MLflow store do
+"""
+
+
+def test_a_script_that_exits_without_closing_exits_cleanly(tmp_path):
+    """The metastore lets go of the file after UCSQL_IDLE_RELEASE (0.2 s) of quiet, from a timer
+    thread. A process that ends while that timer closes the connection must still exit 0, not
+    abort in DuckDB ("terminate called after throwing ... FATAL: exception not rethrown")."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UCSQL_")}
+    for i, pause in enumerate(["0.2", "0.205", "0.21", "0.22"]):
+        run = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, str(tmp_path / f"m{i}.duckdb"),
+                              pause], capture_output=True, text=True, timeout=120, env=env,
+                             cwd=Path(__file__).parent.parent, check=False)
+        assert run.returncode == 0, (pause, run.returncode, run.stderr[-300:])
 
 
 # --- 3. nesting and lone surrogates --------------------------------------------------------------
@@ -507,7 +534,8 @@ def forbidden_expressions(w: World) -> list[str]:
         "currval('ucsql_audit_id_seq')", "setval('ucsql_audit_id_seq', 1)", "user",
         "current_role", "query('SELECT 1')", "list_aggregate([1], 'count')",
         "(SELECT count(*) FROM ucsql_grant)", "(SELECT max(granted_by) FROM ucsql_grant)",
-        "(SELECT string_agg(statement, ',') FROM ucsql_audit)", "EXISTS (SELECT 1 FROM ucsql_grant)",
+        "(SELECT string_agg(statement, ',') FROM ucsql_audit)",
+        "EXISTS (SELECT 1 FROM ucsql_grant)",
         f"(SELECT content FROM read_text('{f}'))", f"(SELECT * FROM '{f}')", "main.lower('x')",
         "'x'.getenv()", "list_transform([1], x -> getenv('HOME'))",
         "(FROM ucsql_grant SELECT granted_by LIMIT 1)", "json_extract(getenv('HOME'), '$')",
@@ -591,7 +619,7 @@ def select_strategy(vault):
     return selects(vault)
 
 
-@fuzz(200)
+@fuzz(150)
 @given(data=st.data(), principal=st.sampled_from(["bob", "bob", "admin"]))
 def test_selects_never_read_a_file_or_a_raw_table(vault, select_strategy, data, principal):
     text = data.draw(select_strategy, label="query")
@@ -628,24 +656,6 @@ def test_query_runtime_errors_are_ucsql_errors(vault, text):
         vault.as_("bob").sql(text)
 
 
-def test_no_query_reaches_the_audit_for_a_non_admin(vault):
-    """Every way of mentioning the audit view in a query is refused for bob, not just FROM."""
-    shapes = [
-        "SELECT count(*) FROM system.access.audit",
-        "WITH a AS (SELECT * FROM system.access.audit) SELECT 1",
-        "SELECT 1 WHERE EXISTS (SELECT 1 FROM system.access.audit)",
-        "SELECT (SELECT max(principal) FROM system.access.audit)",
-        "SELECT 1 UNION ALL SELECT audit_id FROM system.access.audit",
-        "SELECT * FROM system.information_schema.catalogs, LATERAL (SELECT * FROM system.access.audit)",
-        'SELECT * FROM "SYSTEM"."ACCESS"."AUDIT"',
-        "FROM system.access.audit",
-        "SELECT * FROM system.information_schema.catalogs c JOIN system.access.audit a ON true",
-    ]
-    for text in shapes:
-        with pytest.raises(PermissionDenied):
-            vault.as_("bob").sql(text)
-
-
 # --- 5. statements smuggled in values ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -666,10 +676,12 @@ def _intact(w: World, before: dict[str, Any]) -> None:
 
 STORED = [
     # (statement, query reading the value back, the value)
-    ("CREATE SCHEMA prod.`s;DROP--x`", "SELECT schema_name FROM system.information_schema.schemata "
-     "WHERE catalog_name = 'prod' AND schema_name LIKE 's;%'", "s;drop--x"),
-    ("CREATE MODEL prod.ml_team.`m';DROP--`", "SELECT model_name FROM "
-     "system.information_schema.registered_models WHERE model_name LIKE 'm''%'", "m';drop--"),
+    ("CREATE SCHEMA prod.`s;DROP--x`",
+     ("SELECT schema_name FROM system.information_schema.schemata "
+      "WHERE catalog_name = 'prod' AND schema_name LIKE 's;%'"), "s;drop--x"),
+    ("CREATE MODEL prod.ml_team.`m';DROP--`",
+     ("SELECT model_name FROM system.information_schema.registered_models "
+      "WHERE model_name LIKE 'm''%'"), "m';drop--"),
     ("CREATE GROUP `g'); DROP TABLE ucsql_grant; --`", None, None),
     ("GRANT USE CATALOG ON CATALOG prod TO `u'); DROP TABLE ucsql_grant; --`",
      "SELECT grantee FROM system.information_schema.catalog_privileges WHERE grantee LIKE 'u%'",
@@ -687,8 +699,8 @@ STORED = [
      "SELECT comment FROM system.information_schema.catalogs WHERE catalog_name = 'prod'",
      "x'; DROP CATALOG prod CASCADE; --"),
     ("ALTER MODEL prod.ml_team.iris ADD VERSION FROM '{dir}' RUN 'r''; DROP TABLE ucsql_grant; --'",
-     "SELECT run_id FROM system.information_schema.model_versions WHERE version = 2 "
-     "AND model_name = 'iris' AND catalog_name = 'prod'", "r'; DROP TABLE ucsql_grant; --"),
+     ("SELECT run_id FROM system.information_schema.model_versions WHERE version = 2 "
+      "AND model_name = 'iris' AND catalog_name = 'prod'"), "r'; DROP TABLE ucsql_grant; --"),
     ("SELECT 'x''; DELETE FROM ucsql_audit; --' AS v", None, None),
     ('SELECT 1 AS "x; DROP TABLE ucsql_grant"', None, None),
     ("SHOW CATALOGS LIKE '*''; DROP TABLE ucsql_grant; --'", None, None),
@@ -753,10 +765,14 @@ def registry(tmp_path_factory):
             mp.delenv(var, raising=False)
         mp.setenv("UCSQL_PRINCIPAL", "admin")
         mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
-        mlflow.set_registry_uri(f"ucsql:///{tmp}/m.duckdb")
+        mlflow.set_registry_uri(f"ucsql://{tmp}/m.duckdb")
+        client = MlflowClient()
         try:
-            yield w, MlflowClient()
+            yield w, client
         finally:
+            # MLflow caches the store for good; close its metastore so that no idle-release
+            # timer is left running when the interpreter exits.
+            client._get_registry_client().store._catalog.close()
             mlflow.set_registry_uri(None)
             mlflow.set_tracking_uri(None)
             w.cat.close()

@@ -120,6 +120,8 @@ class Context:
         a one-part schema name against main. Raises NotFound naming the first missing level."""
         kind = "MODEL" if kind == "FUNCTION" else kind
         if kind == "METASTORE":
+            if self.audit_kind is None:  # group statements check the metastore but act on a group
+                self.audit_kind, self.audit_name = "METASTORE", "metastore"
             row = self.one("resolve_path", catalog=None, schema=None, model=None)
             return Securable(row["metastore_id"], "METASTORE", "metastore")
         catalog, schema, model = self.path(kind, table)
@@ -219,11 +221,15 @@ class Engine:
         (the canonical SQL of the node when not given)."""
         from .handlers import handler_for  # handlers import this module
 
-        names.principal_name(principal)
-        _check_params(params)
-        handler, action = handler_for(node)
         ctx = Context(self, principal, params if params is not None else {},
-                      statement or _canonical(node), action)
+                      statement or _canonical(node), _action_of(node))
+        try:  # refusals before the handler runs are audited like any other
+            names.principal_name(principal)
+            _check_params(params)
+            handler, ctx.action = handler_for(node)
+        except UcsqlError as e:
+            self._refused(ctx, "DENIED" if isinstance(e, PermissionDenied) else "FAILED", e.message)
+            raise
         for attempt in range(_CONFLICT_RETRIES):
             ctx._positional = 0
             ctx._after_commit.clear()
@@ -275,6 +281,11 @@ class Engine:
         with self.metastore.transaction() as cur:
             ctx.cur = cur
             self._audit(ctx, result, detail)
+
+
+def _action_of(node: exp.Expression) -> str:
+    from .handlers import action_name
+    return action_name(node)
 
 
 def _printable(text: str | None) -> str | None:

@@ -233,7 +233,10 @@ class Metastore:
             self._close_connection()
             return
         self._idle_timer = threading.Timer(self.idle_release, self._release_if_idle)
-        self._idle_timer.daemon = True
+        # Not a daemon: at exit Python waits for it (at most idle_release seconds), so the file
+        # is closed before the interpreter tears down; a daemon timer closing DuckDB during
+        # shutdown aborts the process.
+        self._idle_timer.daemon = False
         self._idle_timer.start()
 
     def _release_if_idle(self) -> None:

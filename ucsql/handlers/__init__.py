@@ -56,7 +56,7 @@ def action_name(node: exp.Expression) -> str:
     }
     if type(node) in special:
         return special[type(node)]
-    if isinstance(node, exp.Query):
+    if isinstance(node, (exp.Query, exp.Values)):
         return "SELECT"
     # CamelCase class name -> UPPER_SNAKE (RenameModel -> RENAME_MODEL)
     name = type(node).__name__
@@ -65,7 +65,7 @@ def action_name(node: exp.Expression) -> str:
 
 def handler_for(node: exp.Expression):
     """(handler, audit action) for a parsed statement."""
-    if isinstance(node, exp.Query):
+    if isinstance(node, (exp.Query, exp.Values)):  # the guard decides what a query may do
         return looking.select, "SELECT"
     handler = _HANDLERS.get(type(node))
     if handler is None:

@@ -1,0 +1,593 @@
+"""The audit log: exactly one row per statement, allowed or refused, naming who did what to which
+object, when and with what result; and nothing but appending ever touches it, through any
+interface (SQL, the Python API, the CLI, the MLflow façade).
+
+Rows are read as the admin through ``system.access.audit``. Each check brackets the statement
+with two counting queries (themselves audited), so the rows between them are exactly: the first
+count, the statement's own rows, the second count.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+import ucsql
+from ucsql import queries
+from ucsql.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    NotFound,
+    ParseError,
+    PermissionDenied,
+    UcsqlError,
+    UnsupportedStatement,
+)
+
+from .conftest import write_model_dir
+
+ROOT = Path(__file__).parent.parent
+COLUMNS = ("audit_id", "event_time", "principal", "action", "securable_kind", "securable_name",
+           "result", "detail", "statement")
+
+SETUP = """
+    CREATE CATALOG prod; CREATE SCHEMA prod.ml; CREATE MODEL prod.ml.iris;
+    ALTER MODEL prod.ml.iris ADD VERSION FROM '{dir}';
+    ALTER MODEL prod.ml.iris SET ALIAS champ TO VERSION 1;
+    SET TAG ON CATALOG prod t = 'v'; ALTER MODEL prod.ml.iris SET TAGS ('a' = 'b');
+    ALTER MODEL prod.ml.iris VERSION 1 SET TAGS ('a' = 'b');
+    CREATE GROUP team; CREATE GROUP helpers; ALTER GROUP team ADD USER bob;
+"""
+
+
+@dataclass
+class Env:
+    tmp: Path
+    path: Path
+    admin: ucsql.Catalog
+    model_dir: Path
+
+    def as_(self, principal: str) -> ucsql.Catalog:
+        return self.admin.as_principal(principal)
+
+
+@pytest.fixture
+def env(tmp_path):
+    path = tmp_path / "m.duckdb"
+    admin = ucsql.connect(path, principal="admin")
+    model_dir = write_model_dir(tmp_path / "model_src")
+    admin.sql(SETUP.format(dir=model_dir))
+    e = Env(tmp_path, path, admin, model_dir)
+    yield e
+    e.admin.close()
+
+
+def rows_after(admin: ucsql.Catalog, audit_id: int) -> list[dict[str, Any]]:
+    result = admin.sql(f"SELECT {', '.join(COLUMNS)} FROM system.access.audit "
+                       "WHERE audit_id > ? ORDER BY audit_id", [audit_id])
+    return [dict(zip(COLUMNS, row)) for row in result.fetchall()]
+
+
+def count(admin: ucsql.Catalog) -> tuple[int, int]:
+    return admin.sql("SELECT count(*), coalesce(max(audit_id), 0) FROM system.access.audit"
+                     ).fetchone()
+
+
+def audited(env: Env, actor: str, statement: str,
+            error: type[BaseException] | None = None) -> list[dict[str, Any]]:
+    """Run ``statement`` as ``actor`` between two counts; return the rows it added."""
+    n0, mark = count(env.admin)
+    if error is None:
+        env.as_(actor).sql(statement)
+    else:
+        with pytest.raises(error):
+            env.as_(actor).sql(statement)
+    n1, _ = count(env.admin)
+    rows = rows_after(env.admin, mark)
+    # The first count, the statement's rows, the second count.
+    assert rows[0]["action"] == "SELECT" and rows[-1]["action"] == "SELECT", rows
+    added = rows[1:-1]
+    assert n1 - n0 == len(added) + 1
+    ids = [r["audit_id"] for r in rows]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
+    times = [r["event_time"] for r in rows]
+    assert None not in times and times == sorted(times), times
+    return added
+
+
+# --- one row per statement ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Case:
+    statement: str
+    action: str
+    kind: str | None
+    name: str | None
+    actor: str = "admin"
+    result: str = "ALLOWED"
+    error: type[BaseException] | None = None
+    setup: str = ""
+
+    def param(self):
+        return pytest.param(self, id=f"{self.actor}: {self.statement[:50]}")
+
+
+CHANGES = [
+    Case("CREATE CATALOG c2", "CREATE_CATALOG", "CATALOG", "c2"),
+    Case("CREATE CATALOG IF NOT EXISTS prod", "CREATE_CATALOG", "CATALOG", "prod"),
+    Case("CREATE SCHEMA prod.s2", "CREATE_SCHEMA", "SCHEMA", "prod.s2"),
+    Case("CREATE DATABASE prod.s3", "CREATE_SCHEMA", "SCHEMA", "prod.s3"),
+    Case("CREATE MODEL prod.ml.m2", "CREATE_MODEL", "MODEL", "prod.ml.m2"),
+    Case("DROP MODEL prod.ml.iris", "DROP_MODEL", "MODEL", "prod.ml.iris"),
+    Case("DROP SCHEMA prod.ml CASCADE", "DROP_SCHEMA", "SCHEMA", "prod.ml"),
+    Case("DROP CATALOG prod CASCADE", "DROP_CATALOG", "CATALOG", "prod"),
+    Case("DROP CATALOG IF EXISTS nope", "DROP_CATALOG", "CATALOG", "nope"),
+    Case("ALTER MODEL prod.ml.iris ADD VERSION FROM '{dir}'", "ADD_MODEL_VERSION", "MODEL",
+         "prod.ml.iris version 2"),
+    Case("ALTER MODEL prod.ml.iris ADD VERSION FROM MODEL prod.ml.iris VERSION 1",
+         "ADD_MODEL_VERSION", "MODEL", "prod.ml.iris version 2"),
+    Case("ALTER MODEL prod.ml.iris DROP VERSION 1", "DROP_MODEL_VERSION", "MODEL",
+         "prod.ml.iris version 1"),
+    Case("ALTER MODEL prod.ml.iris RENAME TO iris2", "RENAME_MODEL", "MODEL", "prod.ml.iris"),
+    Case("ALTER CATALOG prod OWNER TO team", "SET_OWNER_CATALOG", "CATALOG", "prod"),
+    Case("ALTER SCHEMA prod.ml SET OWNER TO team", "SET_OWNER_SCHEMA", "SCHEMA", "prod.ml"),
+    Case("ALTER MODEL prod.ml.iris OWNER TO team", "SET_OWNER_MODEL", "MODEL", "prod.ml.iris"),
+    Case("ALTER METASTORE OWNER TO admin", "SET_OWNER_METASTORE", "METASTORE", "metastore"),
+    Case("COMMENT ON CATALOG prod IS 'x'", "COMMENT_ON_CATALOG", "CATALOG", "prod"),
+    Case("COMMENT ON SCHEMA prod.ml IS NULL", "COMMENT_ON_SCHEMA", "SCHEMA", "prod.ml"),
+    Case("COMMENT ON MODEL prod.ml.iris IS 'x'", "COMMENT_ON_MODEL", "MODEL", "prod.ml.iris"),
+    Case("COMMENT ON MODEL prod.ml.iris VERSION 1 IS 'x'", "COMMENT_ON_MODEL", "MODEL",
+         "prod.ml.iris"),
+    Case("ALTER MODEL prod.ml.iris SET ALIAS other TO VERSION 1", "SET_ALIAS", "MODEL",
+         "prod.ml.iris"),
+    Case("ALTER MODEL prod.ml.iris DROP ALIAS champ", "DROP_ALIAS", "MODEL", "prod.ml.iris"),
+    Case("SET TAG ON CATALOG prod u = 'v'", "SET_TAGS", "CATALOG", "prod"),
+    Case("UNSET TAG ON CATALOG prod t", "UNSET_TAGS", "CATALOG", "prod"),
+    Case("ALTER SCHEMA prod.ml SET TAGS ('a' = 'b')", "SET_TAGS", "SCHEMA", "prod.ml"),
+    Case("SET TAG ON FUNCTION prod.ml.iris k = 'v'", "SET_TAGS", "MODEL", "prod.ml.iris"),
+    Case("ALTER MODEL prod.ml.iris UNSET TAGS ('a')", "UNSET_TAGS", "MODEL", "prod.ml.iris"),
+    Case("ALTER MODEL prod.ml.iris VERSION 1 SET TAGS ('c' = 'd')", "SET_TAGS", "MODEL",
+         "prod.ml.iris"),
+    Case("ALTER MODEL prod.ml.iris VERSION 1 UNSET TAGS ('a')", "UNSET_TAGS", "MODEL",
+         "prod.ml.iris"),
+    Case("CREATE GROUP g2", "CREATE_GROUP", "GROUP", "g2"),
+    Case("CREATE GROUP IF NOT EXISTS team", "CREATE_GROUP", "GROUP", "team"),
+    Case("DROP GROUP helpers", "DROP_GROUP", "GROUP", "helpers"),
+    Case("ALTER GROUP team ADD USER carol, dave", "ALTER_GROUP", "GROUP", "team"),
+    Case("ALTER GROUP team DROP USER bob", "ALTER_GROUP", "GROUP", "team"),
+    Case("ALTER GROUP team ADD GROUP helpers", "ALTER_GROUP", "GROUP", "team"),
+    Case("GRANT USE CATALOG ON CATALOG prod TO team", "GRANT", "CATALOG", "prod"),
+    Case("GRANT USE SCHEMA, EXECUTE ON SCHEMA prod.ml TO team, bob", "GRANT", "SCHEMA", "prod.ml"),
+    Case("GRANT EXECUTE ON FUNCTION prod.ml.iris TO bob", "GRANT", "MODEL", "prod.ml.iris"),
+    Case("GRANT CREATE CATALOG ON METASTORE TO bob", "GRANT", "METASTORE", "metastore"),
+    Case("REVOKE USE CATALOG ON CATALOG prod FROM team", "REVOKE", "CATALOG", "prod"),
+    Case("REVOKE CREATE CATALOG ON METASTORE FROM bob", "REVOKE", "METASTORE", "metastore"),
+]
+
+REFUSALS = [
+    # privileges
+    Case("CREATE CATALOG c3", "CREATE_CATALOG", "CATALOG", "c3", "bob", "DENIED",
+         PermissionDenied),
+    Case("DROP CATALOG prod", "DROP_CATALOG", "CATALOG", "prod", "bob", "DENIED",
+         PermissionDenied),
+    Case("GRANT USE CATALOG ON CATALOG prod TO bob", "GRANT", "CATALOG", "prod", "bob", "DENIED",
+         PermissionDenied),
+    Case("GRANT CREATE CATALOG ON METASTORE TO bob", "GRANT", "METASTORE", "metastore", "bob",
+         "DENIED", PermissionDenied),
+    Case("CREATE GROUP h", "CREATE_GROUP", "GROUP", "h", "bob", "DENIED", PermissionDenied),
+    Case("ALTER GROUP team ADD USER bob", "ALTER_GROUP", "GROUP", "team", "bob", "DENIED",
+         PermissionDenied),
+    Case("ALTER METASTORE OWNER TO bob", "SET_OWNER_METASTORE", "METASTORE", "metastore", "bob",
+         "DENIED", PermissionDenied),
+    Case("SET TAG ON CATALOG prod t = 'w'", "SET_TAGS", "CATALOG", "prod", "bob", "DENIED",
+         PermissionDenied, setup="GRANT USE CATALOG ON CATALOG prod TO bob"),
+    Case("ALTER MODEL prod.ml.iris SET ALIAS a TO VERSION 1", "SET_ALIAS", "MODEL",
+         "prod.ml.iris", "bob", "DENIED", PermissionDenied,
+         setup=("GRANT USE CATALOG ON CATALOG prod TO bob; "
+                "GRANT USE SCHEMA ON SCHEMA prod.ml TO bob")),
+    Case("SELECT * FROM system.access.audit", "SELECT", None, "system.access.audit", "bob",
+         "DENIED", PermissionDenied),
+    # statements ucsql does not run
+    Case("INSERT INTO ucsql_audit VALUES (1)", "INSERT", None, None, "bob", "DENIED",
+         UnsupportedStatement),
+    Case("DELETE FROM system.access.audit", "DELETE", None, None, "admin", "DENIED",
+         UnsupportedStatement),
+    Case("UPDATE ucsql_grant SET privilege = 'MANAGE'", "UPDATE", None, None, "admin", "DENIED",
+         UnsupportedStatement),
+    Case("ATTACH 'x.duckdb' AS x", "ATTACH", None, None, "bob", "DENIED", UnsupportedStatement),
+    Case("COPY ucsql_grant TO 'x.csv'", "COPY", None, None, "admin", "DENIED",
+         UnsupportedStatement),
+    Case("PRAGMA database_list", "PRAGMA", None, None, "bob", "DENIED", UnsupportedStatement),
+    Case("SET threads = 1", "SET", None, None, "admin", "DENIED", UnsupportedStatement),
+    Case("CREATE TABLE t (x INT)", "CREATE TABLE", None, None, "admin", "DENIED",
+         UnsupportedStatement),
+    Case("DROP TABLE ucsql_audit", "DROP TABLE", None, None, "admin", "DENIED",
+         UnsupportedStatement),
+    # the SELECT guard
+    Case("SELECT * FROM ucsql_grant", "SELECT", None, None, "bob", "DENIED", PermissionDenied),
+    Case("SELECT * FROM read_csv('/etc/passwd')", "SELECT", None, None, "admin", "DENIED",
+         PermissionDenied),
+    Case("SELECT getenv('HOME')", "SELECT", None, None, "bob", "DENIED", PermissionDenied),
+    Case("WITH d AS (DELETE FROM ucsql_audit RETURNING *) SELECT * FROM d", "SELECT", None, None,
+         "admin", "DENIED", PermissionDenied),
+    # failures
+    Case("DROP CATALOG nope", "DROP_CATALOG", "CATALOG", "nope", "admin", "FAILED", NotFound),
+    Case("CREATE CATALOG prod", "CREATE_CATALOG", "CATALOG", "prod", "admin", "FAILED",
+         AlreadyExists),
+    Case("ALTER MODEL prod.ml.iris SET ALIAS latest TO VERSION 1", "SET_ALIAS", "MODEL",
+         "prod.ml.iris", "admin", "FAILED", InvalidArgument),
+    Case("CREAT CATALOG x", "PARSE", None, None, "bob", "FAILED", ParseError),
+    Case("SELECT nope FROM system.information_schema.catalogs", "SELECT", None,
+         "system.information_schema.catalogs", "bob", "FAILED", UcsqlError),
+]
+
+
+def _check_row(env: Env, row: dict[str, Any], case: Case, statement: str) -> None:
+    assert (row["principal"], row["action"], row["result"]) == \
+        (case.actor, case.action, case.result), row
+    assert (row["securable_kind"], row["securable_name"]) == (case.kind, case.name), row
+    assert row["statement"] == statement, row
+    if case.result != "ALLOWED":
+        assert row["detail"], row  # why it was refused
+
+
+@pytest.mark.parametrize("case", [c.param() for c in CHANGES])
+def test_every_change_is_audited_once(env, case):
+    statement = case.statement.replace("{dir}", str(env.model_dir))
+    if case.setup:
+        env.admin.sql(case.setup)
+    added = audited(env, case.actor, statement, case.error)
+    assert len(added) == 1, added
+    _check_row(env, added[0], case, statement)
+
+
+@pytest.mark.parametrize("case", [c.param() for c in REFUSALS])
+def test_every_refusal_is_audited_once(env, case):
+    if case.setup:
+        env.admin.sql(case.setup)
+    added = audited(env, case.actor, case.statement, case.error)
+    assert len(added) == 1, added
+    _check_row(env, added[0], case, case.statement)
+
+
+def test_guard_refusals_name_the_refused_table_or_function_in_the_row(env):
+    for statement, refused in [("SELECT * FROM ucsql_grant", "ucsql_grant"),
+                               ("SELECT * FROM read_text('/etc/hostname')", "read_text"),
+                               ("SELECT current_setting('threads')", "current_setting")]:
+        [row] = audited(env, "bob", statement, PermissionDenied)
+        assert refused in (row["detail"] or ""), row
+
+
+@pytest.mark.parametrize("statement", ["VALUES (1)", "VALUES (1), (2)"])
+def test_values_query_is_audited_once(env, statement):
+    """VALUES is one of the query starts the dialect reads (SELECT, WITH, FROM, VALUES, '('):
+    whatever the engine makes of it, it is one audited statement."""
+    _, mark = count(env.admin)
+    try:
+        env.as_("bob").sql(statement)
+    except UcsqlError:
+        pass
+    rows = rows_after(env.admin, mark)[1:]  # without the count
+    mine = [r for r in rows if r["principal"] == "bob"]
+    assert len(mine) == 1, rows
+
+
+def test_a_refused_parameter_is_audited_once(env):
+    """A parameter ucsql refuses (a lone surrogate) refuses the statement: one FAILED row."""
+    _, mark = count(env.admin)
+    with pytest.raises(InvalidArgument):
+        env.as_("bob").sql("SET TAG ON CATALOG prod t = ?", ["\ud800"])
+    rows = rows_after(env.admin, mark)[1:]
+    assert [(r["principal"], r["action"], r["result"]) for r in rows] == [
+        ("bob", "SET_TAGS", "FAILED")], rows
+
+
+def test_a_script_is_audited_statement_by_statement(env):
+    added = audited(env, "admin", "CREATE CATALOG a1; CREATE CATALOG a2; SHOW CATALOGS")
+    assert [(r["action"], r["securable_name"], r["result"]) for r in added] == [
+        ("CREATE_CATALOG", "a1", "ALLOWED"), ("CREATE_CATALOG", "a2", "ALLOWED"),
+        ("SHOW_CATALOGS", None, "ALLOWED")]
+    # A script stops at its first failure: the statements after it are neither run nor audited.
+    added = audited(env, "admin", "CREATE CATALOG b1; DROP CATALOG nope; CREATE CATALOG b2",
+                    NotFound)
+    assert [(r["action"], r["securable_name"], r["result"]) for r in added] == [
+        ("CREATE_CATALOG", "b1", "ALLOWED"), ("DROP_CATALOG", "nope", "FAILED")]
+    # A script that does not parse runs nothing: one row for the whole script.
+    added = audited(env, "admin", "CREATE CATALOG c1;\nCREAT CATALOG c2", ParseError)
+    assert [(r["action"], r["result"]) for r in added] == [("PARSE", "FAILED")]
+    added = audited(env, "admin", "CREATE CATALOG d1; DELETE FROM ucsql_audit",
+                    UnsupportedStatement)
+    assert [(r["action"], r["result"]) for r in added] == [("DELETE", "DENIED")]
+    catalogs = {r[0] for r in env.admin.sql("SHOW CATALOGS").fetchall()}
+    assert {"a1", "a2", "b1"} <= catalogs and not {"b2", "c1", "d1"} & catalogs
+
+
+def test_mlflow_calls_are_audited_as_their_statements(env, monkeypatch):
+    from mlflow.exceptions import MlflowException
+
+    from ucsql.mlflow_store import UcsqlRegistryStore
+
+    monkeypatch.setenv("UCSQL_PRINCIPAL", "admin")
+    store = UcsqlRegistryStore(f"ucsql://{env.path}")
+    try:
+        _, mark = count(env.admin)
+        store.create_registered_model("prod.ml.m3")
+        monkeypatch.setenv("UCSQL_PRINCIPAL", "erin")
+        with pytest.raises(MlflowException):
+            store.set_registered_model_alias("prod.ml.iris", "a", 1)
+        rows = rows_after(env.admin, mark)[1:]
+        assert [(r["principal"], r["action"], r["securable_name"], r["result"]) for r in rows
+                if r["action"] != "GET_MODEL"] == [
+            ("admin", "CREATE_MODEL", "prod.ml.m3", "ALLOWED"),
+            ("erin", "SET_ALIAS", "prod.ml.iris", "DENIED")]
+    finally:
+        store._catalog.close()
+
+
+# --- nothing but appending ------------------------------------------------------------------
+
+TAMPERING = [
+    "DELETE FROM system.access.audit",
+    "DELETE FROM ucsql_audit",
+    "DELETE FROM ucsql_audit WHERE audit_id = 1",
+    "delete from UCSQL_AUDIT",
+    "DELETE\nFROM\nucsql_audit",
+    "/* hidden */ DELETE FROM ucsql_audit",
+    "-- comment\nDELETE FROM ucsql_audit",
+    "(DELETE FROM ucsql_audit)",
+    "SELECT 1; DELETE FROM ucsql_audit",
+    "FROM ucsql_audit DELETE",
+    "UPDATE system.access.audit SET principal = 'mallory'",
+    "UPDATE ucsql_audit SET detail = NULL",
+    "DROP TABLE ucsql_audit",
+    "DROP TABLE IF EXISTS main.ucsql_audit",
+    "DROP VIEW system.access.audit",
+    "DROP VIEW sys__access__audit",
+    "INSERT INTO ucsql_audit VALUES (1, now(), 'x', 'x', NULL, NULL, 'ALLOWED', NULL, NULL)",
+    "INSERT INTO system.access.audit SELECT * FROM system.access.audit",
+    "INSERT OR REPLACE INTO ucsql_audit SELECT * FROM ucsql_audit",
+    "REPLACE INTO ucsql_audit SELECT * FROM ucsql_audit",
+    "CREATE OR REPLACE TABLE ucsql_audit AS SELECT 1 AS x",
+    "CREATE OR REPLACE TEMP VIEW sys__access__audit AS SELECT 1 AS x",
+    "CREATE OR REPLACE VIEW system.access.audit AS SELECT 1 AS x",
+    "CREATE TEMP TABLE ucsql_audit AS SELECT 1 AS x",
+    "ALTER TABLE ucsql_audit DROP COLUMN detail",
+    "ALTER TABLE ucsql_audit RENAME TO ucsql_audit_old",
+    "ALTER TABLE ucsql_audit ALTER COLUMN principal SET DEFAULT 'x'",
+    "ALTER VIEW system.access.audit RENAME TO x",
+    "TRUNCATE ucsql_audit",
+    "TRUNCATE TABLE system.access.audit",
+    "COMMENT ON TABLE ucsql_audit IS 'x'",
+    "WITH d AS (DELETE FROM ucsql_audit RETURNING *) SELECT * FROM d",
+    "WITH x AS (SELECT 1) DELETE FROM ucsql_audit",
+    "WITH x AS (SELECT 1) UPDATE ucsql_audit SET principal = 'x'",
+    "WITH x AS (SELECT 1) INSERT INTO ucsql_audit SELECT * FROM ucsql_audit",
+    ("MERGE INTO ucsql_audit USING (SELECT 1 AS id) AS s ON s.id = audit_id "
+     "WHEN MATCHED THEN DELETE"),
+    "COPY ucsql_audit FROM '/dev/null'",
+    "DROP SEQUENCE ucsql_audit_id_seq",
+    "ALTER SEQUENCE ucsql_audit_id_seq RESTART WITH 1",
+    "SELECT setval('ucsql_audit_id_seq', 1)",
+    "SELECT nextval('ucsql_audit_id_seq')",
+    "CHECKPOINT",
+    "ATTACH ':memory:' AS scratch",
+    "DETACH m",
+    "USE memory",
+    "SET VARIABLE ucsql_principal = 'admin'",
+    "BEGIN TRANSACTION",
+    "ROLLBACK",
+    "PREPARE p AS DELETE FROM ucsql_audit",
+    "EXECUTE p",
+    "CALL pragma_version()",
+    "EXPORT DATABASE 'dump'",
+    "VACUUM ucsql_audit",
+    "CREATE MACRO ucsql_audit() AS 1",
+    "DROP MODEL system.access.audit",
+    "DROP SCHEMA system.access CASCADE",
+    "DROP CATALOG system CASCADE",
+    "ALTER MODEL system.access.audit RENAME TO x",
+    "COMMENT ON MODEL system.access.audit IS 'x'",
+]
+
+
+def raw_audit(cat: ucsql.Catalog) -> list[tuple]:
+    """Every audit row, read straight from the table (under a lease)."""
+    metastore = cat.engine.metastore
+    with metastore.lease():
+        return metastore.cursor().execute(
+            "SELECT * FROM ucsql_audit ORDER BY audit_id").fetchall()
+
+
+def assert_only_appended(before: list[tuple], after: list[tuple]) -> None:
+    assert after[:len(before)] == before, "an earlier audit row changed or went away"
+    assert [repr(r) for r in after[:len(before)]] == [repr(r) for r in before]
+    ids = [r[0] for r in after]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(r[0] > before[-1][0] for r in after[len(before):])
+
+
+@pytest.mark.parametrize("actor", ["admin", "bob"])
+def test_sql_and_the_python_api_cannot_change_the_audit(env, actor):
+    before = raw_audit(env.admin)
+    view_before = env.admin.sql("SELECT * FROM system.access.audit ORDER BY audit_id").fetchall()
+    cat = env.as_(actor)
+    for statement in TAMPERING:
+        with pytest.raises(UcsqlError):
+            cat.sql(statement)
+        for params in (["x"], {"x": "'); DELETE FROM ucsql_audit; --"}):
+            try:
+                cat.sql(statement, params)
+            except UcsqlError:
+                pass
+    after = raw_audit(env.admin)
+    assert_only_appended(before, after)
+    # One row per attempt (each is one statement), three attempts per statement, plus the
+    # admin's read of the view above.
+    assert len(after) == len(before) + 3 * len(TAMPERING) + 1
+    view_after = env.admin.sql("SELECT * FROM system.access.audit ORDER BY audit_id").fetchall()
+    assert view_after[:len(view_before)] == view_before
+
+
+def _cli(env: Env, *args: str, stdin: str | None = None, principal: str = "admin"):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("UCSQL_")}
+    environ["UCSQL_PRINCIPAL"] = principal
+    return subprocess.run([sys.executable, "-m", "ucsql", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120, env=environ, cwd=ROOT,
+                          check=False)
+
+
+CLI_TAMPERING = [
+    "DELETE FROM system.access.audit",
+    "DROP TABLE ucsql_audit",
+    "UPDATE ucsql_audit SET principal = 'x'",
+    "WITH d AS (DELETE FROM ucsql_audit RETURNING *) SELECT * FROM d",
+    "CREATE OR REPLACE TABLE ucsql_audit AS SELECT 1 AS x",
+    "ALTER TABLE ucsql_audit DROP COLUMN detail",
+]
+
+
+def test_the_cli_cannot_change_the_audit(env):
+    before = raw_audit(env.admin)
+    env.admin.close()  # let the subprocesses have the file without waiting
+    for principal in ("admin", "bob"):
+        for statement in CLI_TAMPERING:
+            run = _cli(env, str(env.path), "-c", statement, principal=principal)
+            assert run.returncode == 1, (statement, run.returncode, run.stderr)
+            assert run.stderr.startswith("Error: "), run.stderr
+    run = _cli(env, str(env.path), stdin="SELECT 1;\nDELETE FROM ucsql_audit;\n")
+    assert run.returncode == 1 and run.stdout == "", (run.stdout, run.stderr)
+    run = _cli(env, "gc", str(env.path))
+    assert run.returncode == 0, run.stderr
+    env.admin = ucsql.connect(env.path, principal="admin")
+    after = raw_audit(env.admin)
+    assert_only_appended(before, after)
+    assert len(after) == len(before) + 2 * len(CLI_TAMPERING) + 1
+
+
+def test_the_mlflow_facade_only_appends_to_the_audit(env, monkeypatch):
+    """Every registry method, with hostile arguments where it takes text."""
+    from mlflow.entities.model_registry import (
+        ModelVersion,
+        ModelVersionTag,
+        RegisteredModelTag,
+    )
+    from mlflow.exceptions import MlflowException
+
+    from ucsql.mlflow_store import UcsqlRegistryStore
+
+    hostile = "'); DELETE FROM ucsql_audit; --"
+    model = "prod.ml.iris"
+    before = raw_audit(env.admin)
+    monkeypatch.setenv("UCSQL_PRINCIPAL", "admin")
+    store = UcsqlRegistryStore(f"ucsql://{env.path}")
+    calls = [
+        lambda: store.create_registered_model("prod.ml.new", [RegisteredModelTag("t", hostile)],
+                                              hostile),
+        lambda: store.update_registered_model(model, hostile),
+        lambda: store.rename_registered_model("prod.ml.new", "prod.ml.new2"),
+        lambda: store.get_registered_model(model),
+        lambda: store.search_registered_models(f"name = '{hostile}'"),
+        lambda: store.search_registered_models("name = 'x'; DELETE FROM ucsql_audit"),
+        lambda: store.get_latest_versions(model),
+        lambda: store.set_registered_model_tag(model, RegisteredModelTag("t", hostile)),
+        lambda: store.delete_registered_model_tag(model, "t"),
+        lambda: store.create_model_version(model, str(env.model_dir), description=hostile,
+                                           tags=[ModelVersionTag("t", hostile)]),
+        lambda: store.update_model_version(model, 1, hostile),
+        lambda: store.transition_model_version_stage(model, 1, "Production"),
+        lambda: store.get_model_version(model, 1),
+        lambda: store.get_model_version_by_alias(model, "champ"),
+        lambda: store.get_model_version_download_uri(model, 1),
+        lambda: store.search_model_versions(f"run_id = '{hostile}'"),
+        lambda: store.set_model_version_tag(model, 1, ModelVersionTag("t", hostile)),
+        lambda: store.delete_model_version_tag(model, 1, "t"),
+        lambda: store.set_registered_model_alias(model, "Challenger", 1),
+        lambda: store.delete_registered_model_alias(model, "Challenger"),
+        lambda: store.copy_model_version(
+            ModelVersion(model, "1", creation_timestamp=0, tags=[ModelVersionTag("t", hostile)]),
+            "prod.ml.copy"),
+        lambda: store.delete_model_version(model, 2),
+        lambda: store.delete_registered_model("prod.ml.new2"),
+        lambda: store.delete_registered_model("system.access.audit"),
+        lambda: store.get_registered_model("ucsql_audit"),
+    ]
+    try:
+        for principal in ("admin", "bob"):
+            monkeypatch.setenv("UCSQL_PRINCIPAL", principal)
+            for call in calls:
+                try:
+                    call()
+                except MlflowException:
+                    pass
+    finally:
+        store._catalog.close()
+    after = raw_audit(env.admin)
+    assert_only_appended(before, after)
+    assert len(after) > len(before)
+
+
+SQL_DIR = ROOT / "sql"
+
+
+def test_no_shipped_query_changes_the_audit_except_by_appending():
+    """Python never builds SQL; of the SQL files, only the first migration creates the audit table
+    and only insert_audit.sql writes to it, with an INSERT."""
+    writes = re.compile(r"\b(UPDATE|DELETE|TRUNCATE|DROP|ALTER|MERGE|REPLACE|COPY|INSERT)\b",
+                        re.IGNORECASE)
+    for path in sorted(SQL_DIR.rglob("*.sql")):
+        name = str(path.relative_to(SQL_DIR))
+        for statement in duckdb.extract_statements(path.read_text(encoding="utf-8")):
+            text = statement.query
+            if not re.search(r"ucsql_audit", text, re.IGNORECASE):
+                continue
+            if name == "migrations/0001_initial.sql":
+                assert statement.type.name in ("CREATE", "CREATE_FUNC", "COMMENT", "ALTER") or \
+                    re.match(r"\s*(CREATE|COMMENT)\b", text, re.IGNORECASE), (name, text[:80])
+                assert not re.match(r"\s*(DROP|DELETE|UPDATE|TRUNCATE)\b", text, re.IGNORECASE)
+                continue
+            if name == "queries/insert_audit.sql":
+                assert re.match(r"\s*INSERT\s+INTO\s+ucsql_audit\b", text, re.IGNORECASE), text
+                continue
+            # A view or macro of the session reads the table; its body must not write.
+            body = re.sub(r"^\s*CREATE\s+OR\s+REPLACE\s+TEMP\s+(VIEW|MACRO)\b", "", text,
+                          flags=re.IGNORECASE)
+            assert not writes.search(body), (name, text[:120])
+    for path in sorted((ROOT / "ucsql").rglob("*.py")):
+        assert "ucsql_audit" not in path.read_text(encoding="utf-8"), path
+    assert queries.load("queries/insert_audit").parameters >= {"principal", "action", "result"}
+
+
+def test_a_non_admin_cannot_read_the_audit_in_any_shape(env):
+    shapes = [
+        "SELECT * FROM system.access.audit",
+        "SELECT count(*) FROM system.access.audit",
+        "FROM system.access.audit",
+        'SELECT * FROM "SYSTEM"."ACCESS"."AUDIT"',
+        "WITH a AS (SELECT * FROM system.access.audit) SELECT 1",
+        "SELECT 1 WHERE EXISTS (SELECT 1 FROM system.access.audit)",
+        "SELECT (SELECT max(principal) FROM system.access.audit)",
+        "SELECT 1 UNION ALL SELECT audit_id FROM system.access.audit",
+        ("SELECT * FROM system.information_schema.catalogs, "
+         "LATERAL (SELECT * FROM system.access.audit)"),
+        "SELECT * FROM system.information_schema.catalogs c JOIN system.access.audit a ON true",
+        "SELECT * FROM ucsql_audit",
+        "SELECT * FROM temp.main.sys__access__audit",
+    ]
+    env.admin.sql("GRANT USE CATALOG ON CATALOG prod TO team; "
+                  "GRANT ALL PRIVILEGES ON CATALOG prod TO bob")
+    for principal in ("bob", "team"):  # a user, and a group name used as a principal
+        for text in shapes:
+            with pytest.raises(PermissionDenied):
+                env.as_(principal).sql(text)
+    # A catalog owner with every privilege is still not the metastore admin.
+    env.admin.sql("ALTER CATALOG prod OWNER TO bob")
+    with pytest.raises(PermissionDenied):
+        env.as_("bob").sql("SELECT * FROM system.access.audit")
