@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlglot import exp
 
 from . import dialect
 from .engine import Engine, record_refusal
-from .errors import ParseError, UnsupportedStatement
+from .errors import ParseError, UcsqlError, UnsupportedStatement
 from .metastore import Metastore
 from .result import Result
 
@@ -53,21 +53,27 @@ class Catalog:
     def path(self) -> str:
         return self.engine.metastore.path
 
-    def sql(self, text: str, params: dict[str, Any] | list[Any] | None = None) -> Result:
+    def sql(self, text: str, params: dict[str, Any] | list[Any] | None = None, *,
+            progress: Callable[[int, int, str], None] | None = None) -> Result:
         """Run a ``;``-separated script; return the last statement's result.
 
         The whole script is parsed first, so a syntax error anywhere runs nothing. Statements
         then run one after another, each in its own transaction; the first error stops the
         script (the statements before it stay done). ``params`` binds ``?`` (a list) or
-        ``$name`` / ``:name`` (a dict) placeholders.
+        ``$name`` / ``:name`` (a dict) placeholders. ``progress(done, total, unit)`` is told
+        how long work (a large copy, a CASCADE) is going.
         """
         result = Result.done("Nothing to run.")
-        for result in self.run(text, params):
+        for result in self.run(text, params, progress=progress):
             pass
         return result
 
-    def run(self, text: str, params: dict[str, Any] | list[Any] | None = None) -> Iterator[Result]:
-        """Like :meth:`sql`, but yields the result of every statement as it completes."""
+    def run(self, text: str, params: dict[str, Any] | list[Any] | None = None, *,
+            progress: Callable[[int, int, str], None] | None = None) -> Iterator[Result]:
+        """Like :meth:`sql`, but yields the result of every statement as it completes.
+
+        An error raised by a statement carries ``line``: where that statement starts in ``text``
+        (a syntax error carries the line of the error itself)."""
         try:
             _check_text(text)
             statements = dialect.parse(text)
@@ -79,7 +85,13 @@ class Catalog:
                            e.reason)
             raise
         for node in statements:
-            yield self.engine.execute(node, self.principal, params)
+            try:
+                result = self.engine.execute(node, self.principal, params, progress=progress)
+            except UcsqlError as e:
+                if e.line is None:
+                    e.line = node.meta.get("line")
+                raise
+            yield result
 
     def execute(self, node: exp.Expression, params: Any = None) -> Result:
         """Run one already-built statement node (how the MLflow façade talks to the engine)."""

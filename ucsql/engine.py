@@ -57,6 +57,9 @@ class Context:
     audit_kind: str | None = None
     audit_name: str | None = None
     detail: str | None = None
+    # Called as progress(done, total, unit) by long work (copying files, cascading drops);
+    # the CLI draws a bar from it. None: nobody is watching.
+    progress: Callable[[int, int, str], None] | None = None
     _positional: int = 0
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
     _on_rollback: list[Callable[[], None]] = field(default_factory=list)
@@ -216,13 +219,15 @@ class Engine:
         self.storage = storage or LocalStorage()
 
     def execute(self, node: exp.Expression, principal: str, params: Any = None,
-                statement: str | None = None) -> Result:
+                statement: str | None = None,
+                progress: Callable[[int, int, str], None] | None = None) -> Result:
         """Run one statement node as ``principal``. ``statement`` is the text for the audit row
-        (the canonical SQL of the node when not given)."""
+        (the canonical SQL of the node when not given); ``progress(done, total, unit)`` hears
+        about long work."""
         from .handlers import handler_for  # handlers import this module
 
         ctx = Context(self, principal, params if params is not None else {},
-                      statement or _canonical(node), _action_of(node))
+                      statement or _canonical(node), _action_of(node), progress=progress)
         try:  # refusals before the handler runs are audited like any other
             names.principal_name(principal)
             _check_params(params)

@@ -11,6 +11,9 @@ class UcsqlError(Exception):
     """Base class. ``code`` is the MLflow error code the façade reports."""
 
     code = "INTERNAL_ERROR"
+    # The 1-based line of the script where the failing statement starts (set by Catalog.run), so
+    # that `ucsql -f script.sql` can say where it stopped. None when not run from a script.
+    line: int | None = None
 
     def __init__(self, message: str):
         super().__init__(message)

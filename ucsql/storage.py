@@ -8,15 +8,22 @@ in staging or unreferenced after a crash is garbage, removable at any time.
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+# progress(done, total, unit): how far a long copy has got.
+Progress = Callable[[int, int, str], None]
+_CHUNK = 8 << 20  # report at least every 8 MB, so one large weights file still moves the bar
+
 
 class ModelStorage(Protocol):
-    def stage(self, source: Path, root: Path) -> Path:
-        """Copy ``source`` (a directory) into a new staging folder under ``root``; return it."""
+    def stage(self, source: Path, root: Path, progress: Progress | None = None) -> Path:
+        """Copy ``source`` (a directory) into a new staging folder under ``root``; return it.
+        ``progress`` is called with the bytes copied so far and the total."""
 
     def publish(self, staged: Path, root: Path, model_id: int) -> str:
         """Move a staged folder to its final place; return the storage location."""
@@ -28,11 +35,12 @@ class ModelStorage(Protocol):
 class LocalStorage:
     """Model files in directories: ``<root>/models/<model id>/<uuid>``."""
 
-    def stage(self, source: Path, root: Path) -> Path:
+    def stage(self, source: Path, root: Path, progress: Progress | None = None) -> Path:
         staging = root / ".staging" / uuid.uuid4().hex
         staging.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copytree(source, staging, symlinks=False)
+            copy = shutil.copy2 if progress is None else _counting_copy(source, progress)
+            shutil.copytree(source, staging, symlinks=False, copy_function=copy)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -46,3 +54,23 @@ class LocalStorage:
 
     def discard(self, location: str | Path) -> None:
         shutil.rmtree(location, ignore_errors=True)
+
+
+def _counting_copy(source: Path, progress: Progress) -> Callable[[str, str], str]:
+    """A copy function for ``shutil.copytree`` that reports the bytes copied, chunk by chunk."""
+    total = sum(os.path.getsize(os.path.join(folder, name))
+                for folder, _, files in os.walk(source, followlinks=True) for name in files)
+    done = 0
+    progress(0, total, "bytes")
+
+    def copy(src: str, dst: str) -> str:
+        nonlocal done
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            while chunk := fin.read(_CHUNK):
+                fout.write(chunk)
+                done += len(chunk)
+                progress(min(done, total), total, "bytes")
+        shutil.copystat(src, dst)
+        return dst
+
+    return copy

@@ -41,7 +41,7 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
         read_mlmodel(source)
         root = storage_root_for(ctx, model)
         try:
-            staged = storage.stage(Path(source), root)
+            staged = storage.stage(Path(source), root, progress=ctx.progress)
         except (OSError, shutil.Error) as e:
             raise InvalidArgument(f"Cannot copy the model files from {str(source)!r}: {e}. "
                                   "Nothing was registered; fix the files and retry.") from None

@@ -94,8 +94,16 @@ def drop_securable(ctx: Context, node: exp.Expression) -> Result:
     storage = ctx.engine.storage
     # Files go only once the rows are gone for good; a crash in between leaves unreferenced
     # folders, which are garbage by definition.
-    ctx.after_commit(lambda: [storage.discard(loc) for loc in locations if loc])
+    ctx.after_commit(lambda: _discard_all(storage, [loc for loc in locations if loc], ctx))
     return Result.done(f"Dropped {kind.lower()} {target.full_name}.")
+
+
+def _discard_all(storage, locations: list[str], ctx: Context) -> None:
+    """Remove the files of dropped versions, telling ``ctx.progress`` (a CASCADE can drop many)."""
+    for done, location in enumerate(locations, 1):
+        storage.discard(location)
+        if ctx.progress:
+            ctx.progress(done, len(locations), "versions")
 
 
 def comment_on(ctx: Context, node: exp.Expression) -> Result:
