@@ -6,7 +6,9 @@ EXISTS or INVALID. A hypothesis ``RuleBasedStateMachine`` runs random sequences 
 from several principals over a small universe and checks, at every step:
 
 * ucsql's outcome class equals the prediction (an allowed statement raises no PermissionDenied,
-  a refused one raises it);
+  a refused one raises it), and a refusal names the principal, the operation and what is
+  missing: the failed gate (USE_CATALOG / USE_SCHEMA) exactly when the reference says a gate
+  fails;
 * a statement that failed (refused or otherwise) changed nothing: every metastore table but the
   audit log is identical before and after, and an audit row DENIED / FAILED / ALLOWED was
   written for that principal;
@@ -20,13 +22,23 @@ from several principals over a small universe and checks, at every step:
 
 The universe: users admin (the metastore admin), alice, bob, carol, dave; groups g1, g2, g3 (with
 random nesting, never cyclic: ucsql refuses cycles and the reference predicts it) and the
-built-in `account users`; catalogs main, c1, c2 with schemas default, s1, s2 and models m1, m2,
-m3 (created, dropped, renamed, re-created as the run goes).
+built-in `account users`; catalogs main, c1, c2 (and c3) with schemas default, s1, s2 and models
+m1, m2, m3 (created, dropped, renamed, re-created as the run goes). Each example starts from a
+copy of one template file, then a random rich start made by the admin (memberships, nesting, the
+gates to random principals, random grants and owners, versions, sometimes a new metastore admin).
+Statements: GRANT / REVOKE (every privilege, on metastore / catalog / schema / model, spelled
+variously), ALTER ... OWNER TO (metastore included), CREATE / DROP CATALOG, SCHEMA, MODEL (IF [NOT]
+EXISTS, CASCADE), COMMENT ON (and on a version), SET / UNSET TAG(S) (and on a version), ADD VERSION
+(from a directory, and copied FROM MODEL), DROP VERSION, SET / DROP ALIAS, RENAME, DESCRIBE, SHOW
+VERSIONS, GET MODEL [VERSION], SHOW SCHEMAS / MODELS IN, SHOW GRANTS [principal] ON, SHOW GRANTS TO,
+ALTER GROUP ADD / DROP USER / GROUP, CREATE / DROP GROUP, reading system.access.audit. Names are
+written in varied equivalent spellings (upper case, backticks, one- and two-part model names).
 
 Where privileges.md leaves a point open, the reference follows the decisions written in the
 header of sql/session/06_authorize.sql; each such place is marked "DECISION" below.
 
-Scale with UCSQL_PROPERTY_EXAMPLES / UCSQL_PROPERTY_STEPS (defaults keep the suite near 30-60 s);
+Scale with UCSQL_PROPERTY_EXAMPLES / UCSQL_PROPERTY_STEPS (defaults, 12 x 40 statements, take
+about 50 s on an idle machine; hunt with e.g. UCSQL_PROPERTY_EXAMPLES=200);
 pass --hypothesis-seed=N to pytest to vary the runs. A failure prints every statement of the
 failing example as ``[principal] statement;  -- expect ...`` lines (hypothesis note()).
 """
@@ -50,14 +62,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 import ucsql
 from ucsql.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 
-# --- the universe ----------------------------------------------------------------------------------
+# --- the universe --------------------------------------------------------------------------------
 
 ADMIN = "admin"
 AU = "account users"
 USERS = ["admin", "alice", "bob", "carol", "dave"]
 GROUPS = ["g1", "g2", "g3"]
 GRANTEES = USERS + GROUPS + [AU]
-CATALOG_NAMES = ["main", "c1", "c2"]
+CATALOG_NAMES = ["main", "c1", "c2", "c3"]
 SCHEMA_NAMES = ["default", "s1", "s2"]
 MODEL_NAMES = ["m1", "m2", "m3"]
 ALIASES = ["champion", "Challenger"]
@@ -71,10 +83,29 @@ ALL = "ALL_PRIVILEGES"
 # ("inherited"); metastore grants are not inherited.
 APPLIES = {
     "METASTORE": {"CREATE_CATALOG"},
-    "CATALOG": {"USE_CATALOG", "CREATE_SCHEMA", "BROWSE", "USE_SCHEMA", "CREATE_MODEL",
-                "CREATE_FUNCTION", "CREATE_MODEL_VERSION", "EXECUTE", "APPLY_TAG", MANAGE, ALL},
-    "SCHEMA": {"USE_SCHEMA", "CREATE_MODEL", "CREATE_FUNCTION", "CREATE_MODEL_VERSION", "EXECUTE",
-               "APPLY_TAG", MANAGE, ALL},
+    "CATALOG": {
+        "USE_CATALOG",
+        "CREATE_SCHEMA",
+        "BROWSE",
+        "USE_SCHEMA",
+        "CREATE_MODEL",
+        "CREATE_FUNCTION",
+        "CREATE_MODEL_VERSION",
+        "EXECUTE",
+        "APPLY_TAG",
+        MANAGE,
+        ALL,
+    },
+    "SCHEMA": {
+        "USE_SCHEMA",
+        "CREATE_MODEL",
+        "CREATE_FUNCTION",
+        "CREATE_MODEL_VERSION",
+        "EXECUTE",
+        "APPLY_TAG",
+        MANAGE,
+        ALL,
+    },
     "MODEL": {"CREATE_MODEL_VERSION", "EXECUTE", "APPLY_TAG", MANAGE, ALL},
 }
 PRIVILEGES = sorted(set().union(*APPLIES.values()))
@@ -100,7 +131,7 @@ def full_name(path: Path_) -> str:
     return ".".join(path)
 
 
-# --- the reference model ---------------------------------------------------------------------------
+# --- the reference model -------------------------------------------------------------------------
 
 
 @dataclass
@@ -112,6 +143,7 @@ class Expect:
     apply: Callable[[], None] | None = None
     rows: list | None = None
     extract: Callable[[list], list] | None = None
+    gate: str | None = None  # for DENIED: the gate privilege the refusal must name, if any
 
 
 class Ref:
@@ -186,7 +218,9 @@ class Ref:
         sources = [path] if not path else [path[:i] for i in range(1, len(path) + 1)]
         for src in sources:
             for grantee, granted in self.grants.get(src, ()):
-                if grantee in mine and (granted == privilege or (granted == ALL and privilege != MANAGE)):
+                if grantee in mine and (
+                    granted == privilege or (granted == ALL and privilege != MANAGE)
+                ):
                     return True
         return False
 
@@ -203,6 +237,16 @@ class Ref:
             return self.holds(p, "USE_SCHEMA", path[:2]) or self.owns(p, path[:1])
         return True
 
+    def missing_gate(self, p: str, path: Path_) -> str | None:
+        """The gate p fails on `path` (USE_CATALOG before USE_SCHEMA), or None."""
+        if self.is_admin(p) or not path:
+            return None
+        if not self.holds(p, "USE_CATALOG", path[:1]):
+            return "USE_CATALOG"
+        if len(path) >= 2 and not (self.holds(p, "USE_SCHEMA", path[:2]) or self.owns(p, path[:1])):
+            return "USE_SCHEMA"
+        return None
+
     def owns_parent(self, p: str, path: Path_) -> bool:
         return any(self.owns(p, path[:i]) for i in range(1, len(path)))
 
@@ -211,7 +255,8 @@ class Ref:
         """Drop, comment, GRANT / REVOKE, SHOW GRANTS ON, ALTER ... OWNER TO, drop version:
         admin, owner of it or of a parent, or MANAGE on it (granted or inherited); gated."""
         return self.gates(p, path) and (
-            self.holds(p, MANAGE, path) or self.owns_parent(p, path) or self.is_admin(p))
+            self.holds(p, MANAGE, path) or self.owns_parent(p, path) or self.is_admin(p)
+        )
 
     def may_see_catalog(self, p: str, c: Path_) -> bool:
         # DECISION (06_authorize.sql, SEE_CATALOG): USE_CATALOG, BROWSE (owning the catalog gives
@@ -221,8 +266,11 @@ class Ref:
     def may_see_schema(self, p: str, s: Path_) -> bool:
         # USE_SCHEMA with the gates, admin, or BROWSE on the catalog (no gates). Owning the
         # catalog gives BROWSE, so a catalog owner sees everything inside (privileges.md).
-        return (self.is_admin(p) or self.holds(p, "BROWSE", s[:1])
-                or (self.gates(p, s) and self.holds(p, "USE_SCHEMA", s)))
+        return (
+            self.is_admin(p)
+            or self.holds(p, "BROWSE", s[:1])
+            or (self.gates(p, s) and self.holds(p, "USE_SCHEMA", s))
+        )
 
     def may_read_model(self, p: str, m: Path_) -> bool:
         """See model and versions: EXECUTE, owner, MANAGE, owner of the catalog or schema, or
@@ -230,8 +278,11 @@ class Ref:
         if self.holds(p, "BROWSE", m[:1]):
             return True
         return self.gates(p, m) and (
-            self.holds(p, "EXECUTE", m) or self.holds(p, MANAGE, m) or self.owns_parent(p, m)
-            or self.is_admin(p))
+            self.holds(p, "EXECUTE", m)
+            or self.holds(p, MANAGE, m)
+            or self.owns_parent(p, m)
+            or self.is_admin(p)
+        )
 
     def may(self, p: str, privilege: str, path: Path_) -> bool:
         """EXECUTE, CREATE_MODEL_VERSION, APPLY_TAG: the privilege (or ownership) and the gates.
@@ -239,8 +290,10 @@ class Ref:
         return self.gates(p, path) and self.holds(p, privilege, path)
 
     def may_alias(self, p: str, m: Path_) -> bool:
-        # Set / delete alias: owner of the model or MANAGE (and the admin, who may do every
-        # management operation). Owners of the schema / catalog are not listed for aliases.
+        # Set / delete alias: owner of the model or MANAGE; DECISION (06_authorize.sql): and the
+        # admin, who may do every management operation. Owners of the schema / catalog are not
+        # listed for aliases (privileges.md lists what owning a parent allows; aliases are not
+        # in that list).
         return self.gates(p, m) and (self.holds(p, MANAGE, m) or self.is_admin(p))
 
     def may_rename(self, p: str, m: Path_) -> bool:
@@ -248,23 +301,36 @@ class Ref:
         # (rename included); the admin.
         s = m[:2]
         return self.gates(p, m) and (
-            (self.holds(p, MANAGE, m)
-             and (self.holds(p, "CREATE_MODEL", s) or self.holds(p, "CREATE_FUNCTION", s)))
-            or self.owns_parent(p, m) or self.is_admin(p))
+            (
+                self.holds(p, MANAGE, m)
+                and (self.holds(p, "CREATE_MODEL", s) or self.holds(p, "CREATE_FUNCTION", s))
+            )
+            or self.owns_parent(p, m)
+            or self.is_admin(p)
+        )
 
     def may_create(self, p: str, path: Path_) -> bool:
+        """DECISION (06_authorize.sql): creating is allowed to the admin (a management
+        operation); owning the catalog gives CREATE_SCHEMA on it, but not CREATE_MODEL in its
+        schemas (ownership is not inherited; privileges.md lists creating among neither the
+        things owning a parent lets one do nor the things it does not)."""
         parent = path[:-1]
         if len(path) == 1:
             return self.is_admin(p) or self.holds(p, "CREATE_CATALOG", ())
         if len(path) == 2:
             return self.gates(p, parent) and (
-                self.is_admin(p) or self.holds(p, "CREATE_SCHEMA", parent))
+                self.is_admin(p) or self.holds(p, "CREATE_SCHEMA", parent)
+            )
         return self.gates(p, parent) and (
-            self.is_admin(p) or self.holds(p, "CREATE_MODEL", parent)
-            or self.holds(p, "CREATE_FUNCTION", parent))
+            self.is_admin(p)
+            or self.holds(p, "CREATE_MODEL", parent)
+            or self.holds(p, "CREATE_FUNCTION", parent)
+        )
 
     def may_see(self, p: str, path: Path_) -> bool:
-        return {1: self.may_see_catalog, 2: self.may_see_schema, 3: self.may_read_model}[len(path)](p, path)
+        return {1: self.may_see_catalog, 2: self.may_see_schema, 3: self.may_read_model}[len(path)](
+            p, path
+        )
 
     # -- what SHOW GRANTS shows -------------------------------------------------------------
     @staticmethod
@@ -273,17 +339,29 @@ class Ref:
         return ("FUNCTION" if kind == "MODEL" else kind), (full_name(path) if path else None)
 
     def grants_on(self, path: Path_, of: str | None) -> list[tuple]:
-        """Direct grants and grants made on the enclosing schema and catalog (all of them, the
-        gates included), limited to grants held by `of` or its groups when given."""
+        """Direct grants and grants made on the enclosing schema and catalog, limited to grants
+        held by `of` or its groups when given.
+        DECISION (sql/session/07_grants_on.sql): every grant made on the catalog / schema is
+        listed, not only the inherited privileges and the gates (so SHOW GRANTS ON MODEL also
+        lists a BROWSE or CREATE_SCHEMA granted on its catalog); dialect.md says only "direct
+        and inherited grants"."""
         sources = [path] if not path else [path[:i] for i in range(1, len(path) + 1)]
         mine = self.closure(of) if of is not None else None
-        return sorted((g, priv, *self.object_of(src)) for src in sources
-                      for g, priv in self.grants[src] if mine is None or g in mine)
+        return sorted(
+            (g, priv, *self.object_of(src))
+            for src in sources
+            for g, priv in self.grants[src]
+            if mine is None or g in mine
+        )
 
     def grants_to(self, q: str) -> list[tuple]:
         mine = self.closure(q)
-        return sorted((g, priv, *self.object_of(src)) for src, gs in self.grants.items()
-                      for g, priv in gs if g in mine)
+        return sorted(
+            (g, priv, *self.object_of(src))
+            for src, gs in self.grants.items()
+            for g, priv in gs
+            if g in mine
+        )
 
     # -- visibility -------------------------------------------------------------------------
     def visible(self, p: str) -> dict[str, list]:
@@ -291,8 +369,12 @@ class Ref:
             "catalog": sorted(full_name(c) for c in self.paths(1) if self.may_see_catalog(p, c)),
             "schema": sorted(full_name(s) for s in self.paths(2) if self.may_see_schema(p, s)),
             "model": sorted(full_name(m) for m in self.paths(3) if self.may_read_model(p, m)),
-            "version": sorted(f"{full_name(m)}/{v}" for m in self.paths(3)
-                              if self.may_read_model(p, m) for v in self.versions[m]),
+            "version": sorted(
+                f"{full_name(m)}/{v}"
+                for m in self.paths(3)
+                if self.may_read_model(p, m)
+                for v in self.versions[m]
+            ),
         }
 
     # -- changes ----------------------------------------------------------------------------
@@ -317,28 +399,41 @@ class Ref:
     def state(self) -> dict[str, set]:
         return {
             "owners": {(full_name(k) or "<metastore>", v) for k, v in self.owner.items()},
-            "grants": {(full_name(k) or "<metastore>", g, p) for k, gs in self.grants.items()
-                       for g, p in gs},
+            "grants": {
+                (full_name(k) or "<metastore>", g, p)
+                for k, gs in self.grants.items()
+                for g, p in gs
+            },
             "members": {(g, m) for g, ms in self.members.items() for m in ms},
             "principals": set(self.kinds.items()),
             "versions": {(full_name(k), v) for k, vs in self.versions.items() for v in vs},
-            "aliases": {(full_name(k), a, v) for k, al in self.aliases.items() for a, v in al.items()},
+            "aliases": {
+                (full_name(k), a, v) for k, al in self.aliases.items() for a, v in al.items()
+            },
         }
 
 
-# --- running statements against ucsql and the reference -------------------------------------------
+# --- running statements against ucsql and the reference ------------------------------------------
 
 SNAPSHOT_TABLES = [
-    "ucsql_principal", "ucsql_group_member", "ucsql_securable", "ucsql_model_version",
-    "ucsql_model_alias", "ucsql_securable_tag", "ucsql_model_version_tag", "ucsql_grant",
+    "ucsql_principal",
+    "ucsql_group_member",
+    "ucsql_securable",
+    "ucsql_model_version",
+    "ucsql_model_alias",
+    "ucsql_securable_tag",
+    "ucsql_model_version_tag",
+    "ucsql_grant",
     "ucsql_model_version_lineage",
 ]
 
 VISIBILITY_SQL = """
 SELECT 'catalog' AS k, catalog_name AS n FROM system.information_schema.catalogs
-UNION ALL SELECT 'schema', catalog_name || '.' || schema_name FROM system.information_schema.schemata
+UNION ALL SELECT 'schema', catalog_name || '.' || schema_name
+          FROM system.information_schema.schemata
 UNION ALL SELECT 'model', full_name FROM system.information_schema.registered_models
-UNION ALL SELECT 'version', catalog_name || '.' || schema_name || '.' || model_name || '/' || version
+UNION ALL SELECT 'version',
+          catalog_name || '.' || schema_name || '.' || model_name || '/' || version
           FROM system.information_schema.model_versions
 """
 VISIBILITY_SQL_SHORT = """
@@ -387,6 +482,7 @@ class Runner:
         self.model_dir = model_dir
         self.log: list[str] = []
         self.count = 0
+        self.broken = False
 
     # -- the check around every statement ---------------------------------------------------
     def raw(self, sql: str) -> list[tuple]:
@@ -395,8 +491,12 @@ class Runner:
 
     def snapshot(self) -> dict[str, list]:
         """Every row of every metastore table but the audit log (one query)."""
-        rows = self.raw(" UNION ALL ".join(f"SELECT '{t}' AS t, x::VARCHAR AS row FROM {t} AS x"
-                                           for t in SNAPSHOT_TABLES) + " ORDER BY ALL")
+        rows = self.raw(
+            " UNION ALL ".join(
+                f"SELECT '{t}' AS t, x::VARCHAR AS row FROM {t} AS x" for t in SNAPSHOT_TABLES
+            )
+            + " ORDER BY ALL"
+        )
         out: dict[str, list] = {t: [] for t in SNAPSHOT_TABLES}
         for table, row in rows:
             out[table].append(row)
@@ -418,8 +518,11 @@ class Runner:
             FROM ucsql_model_version
             UNION ALL SELECT 'alias', model_id, alias, version::VARCHAR, NULL, NULL
             FROM ucsql_model_alias""")
-        by_id = {r[1]: (r[2], r[3], None if r[4] is None else int(r[4]), r[5])
-                 for r in rows if r[0] == "securable"}
+        by_id = {
+            r[1]: (r[2], r[3], None if r[4] is None else int(r[4]), r[5])
+            for r in rows
+            if r[0] == "securable"
+        }
 
         def name(sid: int) -> str:
             parts = []
@@ -438,11 +541,17 @@ class Runner:
         }
 
     def fail(self, message: str) -> AssertionError:
-        return AssertionError(message + "\n\nStatements of this example:\n  " + "\n  ".join(self.log))
+        return AssertionError(
+            message + "\n\nStatements of this example:\n  " + "\n  ".join(self.log)
+        )
 
     def execute(self, actor: str, sql: str, expect: Expect) -> None:
-        with _hold(self.cat):
-            self._execute(actor, sql, expect)
+        try:
+            with _hold(self.cat):
+                self._execute(actor, sql, expect)
+        except BaseException:
+            self.broken = True  # the final visibility check would only hide this failure
+            raise
 
     def _execute(self, actor: str, sql: str, expect: Expect) -> None:
         self.count += 1
@@ -465,12 +574,34 @@ class Runner:
         if currently_in_test_context():
             event(f"{sql.split()[0]} {'(admin)' if actor == ADMIN else '(other)'} -> {got}")
         if got != expect.outcome:
-            raise self.fail(f"DISAGREEMENT on [{actor}] {sql}\n  reference predicts "
-                            f"{expect.outcome}, ucsql says {got}" + (f": {error}" if error else ""))
+            raise self.fail(
+                f"DISAGREEMENT on [{actor}] {sql}\n  reference predicts "
+                f"{expect.outcome}, ucsql says {got}" + (f": {error}" if error else "")
+            )
+        if got == "DENIED":
+            # privileges.md: a refusal names the principal, the operation, the securable and the
+            # missing privilege (the failed gate when a gate fails)
+            gates_named = [g for g in ("USE_CATALOG on", "USE_SCHEMA on") if g in error.missing]
+            want_gates = [f"{expect.gate} on"] if expect.gate else []
+            if (
+                error.principal != actor
+                or actor not in error.message
+                or not error.missing
+                or not error.operation
+                or gates_named != want_gates
+            ):
+                raise self.fail(
+                    f"[{actor}] {sql}: refusal does not say who / what / what is missing "
+                    f"as expected (failed gate: {expect.gate}): principal="
+                    f"{error.principal!r} operation={error.operation!r} "
+                    f"securable={error.securable!r} missing={error.missing!r}"
+                )
         audit = self.raw("SELECT principal, result FROM ucsql_audit ORDER BY audit_id DESC LIMIT 1")
         want_audit = {"OK": "ALLOWED", "DENIED": "DENIED"}.get(got, "FAILED")
         if audit != [(actor, want_audit)]:
-            raise self.fail(f"[{actor}] {sql}: last audit row {audit}, expected {(actor, want_audit)}")
+            raise self.fail(
+                f"[{actor}] {sql}: last audit row {audit}, expected {(actor, want_audit)}"
+            )
         if got != "OK":
             after = self.snapshot()
             if after != before:
@@ -482,25 +613,41 @@ class Runner:
             if expect.rows is not None:
                 rows = expect.extract(result.fetchall())
                 if rows != expect.rows:
-                    raise self.fail(f"[{actor}] {sql}: rows differ\n  ucsql:     {rows}\n"
-                                    f"  reference: {expect.rows}")
+                    raise self.fail(
+                        f"[{actor}] {sql}: rows differ\n  ucsql:     {rows}\n"
+                        f"  reference: {expect.rows}"
+                    )
         state, want = self.engine_state(), self.ref.state()
         if state != want:
-            diff = {k: {"ucsql only": sorted(state[k] - want[k]), "reference only": sorted(want[k] - state[k])}
-                    for k in want if state[k] != want[k]}
+            diff = {
+                k: {
+                    "ucsql only": sorted(state[k] - want[k]),
+                    "reference only": sorted(want[k] - state[k]),
+                }
+                for k in want
+                if state[k] != want[k]
+            }
             raise self.fail(f"after [{actor}] {sql}: metastore differs from the reference: {diff}")
 
     def check_visibility(self, actor: str, full: bool = False) -> None:
         """What `actor` sees: the catalogs and registered models in the information_schema views;
         when full, also the schemata and model_versions views and the SHOW listings."""
-        with _hold(self.cat):
-            self._check_visibility(actor, full)
+        try:
+            with _hold(self.cat):
+                self._check_visibility(actor, full)
+        except BaseException:
+            self.broken = True
+            raise
 
     def _check_visibility(self, actor: str, full: bool) -> None:
         want = self.ref.visible(actor)
         if not full:
             want = {k: want[k] for k in ("catalog", "model")}
-        rows = self.cat.as_principal(actor).sql(VISIBILITY_SQL if full else VISIBILITY_SQL_SHORT).fetchall()
+        rows = (
+            self.cat.as_principal(actor)
+            .sql(VISIBILITY_SQL if full else VISIBILITY_SQL_SHORT)
+            .fetchall()
+        )
         got = {k: sorted(n for kk, n in rows if kk == k) for k in want}
         self.log.append(f"[{actor}] -- visibility check ({', '.join(want)})")
         if got != want:
@@ -518,6 +665,11 @@ class Runner:
                     raise self.fail(f"{actor}: SHOW lists {k}s {v}; the reference says {want[k]}")
 
     # -- statements: each builds its SQL and the reference's prediction ----------------------
+    def denied(self, actor: str, path: Path_) -> Expect:
+        """A refusal of an operation on or inside `path`: it must name a failed gate exactly when
+        the reference says one fails."""
+        return Expect("DENIED", gate=self.ref.missing_gate(actor, path))
+
     def spell(self, path: Path_) -> str:
         """A securable's name as a statement writes it, varied (deterministically, by statement
         number) over the equivalent spellings: names are case-insensitive, may be backticked, and
@@ -525,7 +677,12 @@ class Runner:
         style = self.count % 5
         if style == 1:
             return full_name(path).upper()
-        if style == 2 and len(path) >= 2 and path[0] == "main" and (len(path) == 2 or path[1] == "default"):
+        if (
+            style == 2
+            and len(path) >= 2
+            and path[0] == "main"
+            and (len(path) == 2 or path[1] == "default")
+        ):
             return ".".join(path[1:] if len(path) == 2 else path[2:])
         if style == 3 and len(path) == 3 and path[0] == "main":
             return ".".join(path[1:])
@@ -533,8 +690,16 @@ class Runner:
             return ".".join(f"`{part}`" for part in path)
         return full_name(path)
 
-    def grant(self, actor: str, revoke: bool, privileges: list[str], path: Path_, grantees: list[str],
-              spelled: list[str], kind_word: str) -> None:
+    def grant(
+        self,
+        actor: str,
+        revoke: bool,
+        privileges: list[str],
+        path: Path_,
+        grantees: list[str],
+        spelled: list[str],
+        kind_word: str,
+    ) -> None:
         ref = self.ref
         what = "METASTORE" if not path else f"{kind_word} {self.spell(path)}"
         verb, prep = ("REVOKE", "FROM") if revoke else ("GRANT", "TO")
@@ -543,11 +708,12 @@ class Runner:
         if path and not ref.exists(path):
             expect = Expect("NOTFOUND")
         elif not ref.may_manage(actor, path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         elif any(p not in APPLIES[kind] for p in privileges):
             # applicability is checked after the authorization
             expect = Expect("INVALID")
         else:
+
             def apply():
                 for g in grantees:
                     if revoke:
@@ -555,6 +721,7 @@ class Runner:
                     else:
                         ref.record(g)
                         ref.grants[path] |= {(g, p) for p in privileges}
+
             expect = Expect("OK", apply)
         self.execute(actor, sql, expect)
 
@@ -565,14 +732,16 @@ class Runner:
         if path and not ref.exists(path):
             expect = Expect("NOTFOUND")
         elif not ref.may_manage(actor, path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         elif not ref.is_admin(actor) and new_owner not in ref.closure(actor):
             # a non-admin may only transfer to itself or to a group it belongs to
             expect = Expect("DENIED")
         else:
+
             def apply():
                 ref.record(new_owner)
                 ref.owner[path] = new_owner
+
             expect = Expect("OK", apply)
         self.execute(actor, sql, expect)
 
@@ -580,14 +749,23 @@ class Runner:
         ref = self.ref
         kind = KIND[len(path)]
         sql = f"CREATE {kind} {'IF NOT EXISTS ' if if_not_exists else ''}{self.spell(path)}"
-        if len(path) > 1 and not ref.exists(path[:-1]) or len(path) > 2 and not ref.exists(path[:2]):
+        if (
+            len(path) > 1
+            and not ref.exists(path[:-1])
+            or len(path) > 2
+            and not ref.exists(path[:2])
+        ):
             expect = Expect("NOTFOUND")
-        elif ref.exists(path) and (ref.may_see(actor, path) or (
-                kind == "MODEL" and ref.may(actor, "CREATE_MODEL_VERSION", path))):
-            # creating what the caller knows exists: told so, no privilege needed
+        elif ref.exists(path) and (
+            ref.may_see(actor, path)
+            or (kind == "MODEL" and ref.may(actor, "CREATE_MODEL_VERSION", path))
+        ):
+            # DECISION (namespace.create_securable): creating what the caller knows exists (may
+            # see it, or may add versions to the model) is told so, no privilege needed; anyone
+            # else gets the create check first (and then AlreadyExists, even with IF NOT EXISTS)
             expect = Expect("OK" if if_not_exists else "EXISTS")
         elif not ref.may_create(actor, path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path[:-1])
         elif ref.exists(path):
             expect = Expect("EXISTS")
         else:
@@ -602,7 +780,7 @@ class Runner:
         if not ref.exists(path):
             expect = Expect("OK" if if_exists else "NOTFOUND")
         elif not ref.may_manage(actor, path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         elif kind != "MODEL" and not cascade and ref.children(path):
             expect = Expect("INVALID")  # RESTRICT refuses a non-empty one
         else:
@@ -617,7 +795,7 @@ class Runner:
         if not ref.exists(path):
             expect = Expect("NOTFOUND")
         elif not ref.may_manage(actor, path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         elif version is not None and version not in ref.versions[path]:
             expect = Expect("NOTFOUND")
         else:
@@ -629,17 +807,21 @@ class Runner:
         kind = KIND[len(path)]
         name = self.spell(path)
         if version is not None:
-            sql = (f"ALTER MODEL {name} VERSION {version} "
-                   + ("UNSET TAGS ('k1')" if unset else f"SET TAGS ('k1' = 'v{self.count}')"))
+            sql = f"ALTER MODEL {name} VERSION {version} " + (
+                "UNSET TAGS ('k1')" if unset else f"SET TAGS ('k1' = 'v{self.count}')"
+            )
         elif form == 0:
-            sql = f"UNSET TAG ON {kind} {name} k1" if unset else f"SET TAG ON {kind} {name} k1 = 'v'"
+            sql = (
+                f"UNSET TAG ON {kind} {name} k1" if unset else f"SET TAG ON {kind} {name} k1 = 'v'"
+            )
         else:
-            sql = (f"ALTER {kind} {name} "
-                   + ("UNSET TAGS ('k1', 'k2')" if unset else "SET TAGS ('k1' = 'a', 'k2' = 'b')"))
+            sql = f"ALTER {kind} {name} " + (
+                "UNSET TAGS ('k1', 'k2')" if unset else "SET TAGS ('k1' = 'a', 'k2' = 'b')"
+            )
         if not ref.exists(path):
             expect = Expect("NOTFOUND")
         elif not ref.may(actor, "APPLY_TAG", path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         elif version is not None and version not in ref.versions[path]:
             expect = Expect("NOTFOUND")
         else:
@@ -651,15 +833,18 @@ class Runner:
         if source is None:
             sql = f"ALTER MODEL {self.spell(m)} ADD VERSION FROM '{self.model_dir}'"
         else:
-            sql = f"ALTER MODEL {self.spell(m)} ADD VERSION FROM MODEL {self.spell(source[0])} VERSION {source[1]}"
+            sql = (
+                f"ALTER MODEL {self.spell(m)} ADD VERSION "
+                f"FROM MODEL {self.spell(source[0])} VERSION {source[1]}"
+            )
         if not ref.exists(m):
             expect = Expect("NOTFOUND")
         elif not ref.may(actor, "CREATE_MODEL_VERSION", m):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, m)
         elif source is not None and not ref.exists(source[0]):
             expect = Expect("NOTFOUND")
         elif source is not None and not ref.may(actor, "EXECUTE", source[0]):
-            expect = Expect("DENIED")  # copying a version reads its files
+            expect = self.denied(actor, source[0])  # copying a version reads its files
         elif source is not None and source[1] not in ref.versions[source[0]]:
             expect = Expect("NOTFOUND")
         else:
@@ -668,6 +853,7 @@ class Runner:
             def apply():
                 ref.versions[m].add(number)
                 ref.next_version[m] = number + 1
+
             expect = Expect("OK", apply, rows=[number], extract=lambda rows: [r[1] for r in rows])
         self.execute(actor, sql, expect)
 
@@ -677,13 +863,15 @@ class Runner:
         if not ref.exists(m):
             expect = Expect("NOTFOUND")
         elif not ref.may_manage(actor, m):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, m)
         elif version not in ref.versions[m]:
             expect = Expect("NOTFOUND")
         else:
+
             def apply():
                 ref.versions[m].discard(version)
                 ref.aliases[m] = {a: v for a, v in ref.aliases[m].items() if v != version}
+
             expect = Expect("OK", apply)
         self.execute(actor, sql, expect)
 
@@ -696,7 +884,7 @@ class Runner:
         if not ref.exists(m):
             expect = Expect("NOTFOUND")
         elif not ref.may_alias(actor, m):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, m)
         elif version is None:
             if alias not in ref.aliases[m]:
                 expect = Expect("NOTFOUND")
@@ -715,7 +903,7 @@ class Runner:
         if not ref.exists(m):
             expect = Expect("NOTFOUND")
         elif not ref.may_rename(actor, m):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, m)
         elif ref.exists(new):
             expect = Expect("EXISTS")
         else:
@@ -729,7 +917,7 @@ class Runner:
         if not ref.exists(path):
             expect = Expect("NOTFOUND")
         elif not ref.may_see(actor, path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         elif version is not None and version not in ref.versions[path]:
             expect = Expect("NOTFOUND")
         else:
@@ -740,21 +928,26 @@ class Runner:
         """SHOW VERSIONS IN MODEL / GET MODEL (see it) / GET MODEL VERSION (EXECUTE)."""
         ref = self.ref
         name = self.spell(m)
-        sql = {"versions": f"SHOW VERSIONS IN MODEL {name}", "get": f"GET MODEL {name}",
-               "get_version": f"GET MODEL VERSION {name} VERSION {version}"}[form]
+        sql = {
+            "versions": f"SHOW VERSIONS IN MODEL {name}",
+            "get": f"GET MODEL {name}",
+            "get_version": f"GET MODEL VERSION {name} VERSION {version}",
+        }[form]
         if not ref.exists(m):
             expect = Expect("NOTFOUND")
         elif form == "get_version":
             if not ref.may(actor, "EXECUTE", m):
-                expect = Expect("DENIED")
+                expect = self.denied(actor, m)
             elif version not in ref.versions[m]:
                 expect = Expect("NOTFOUND")
             else:
                 expect = Expect("OK")
         elif not ref.may_read_model(actor, m):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, m)
         elif form == "versions":
-            expect = Expect("OK", rows=sorted(ref.versions[m]), extract=lambda rows: sorted(r[0] for r in rows))
+            expect = Expect(
+                "OK", rows=sorted(ref.versions[m]), extract=lambda rows: sorted(r[0] for r in rows)
+            )
         else:
             expect = Expect("OK")
         self.execute(actor, sql, expect)
@@ -767,7 +960,7 @@ class Runner:
         if not ref.exists(path):
             expect = Expect("NOTFOUND")
         elif not ref.may_see(actor, path):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         elif len(path) == 1:
             rows = [full_name(s) for s in ref.children(path) if ref.may_see_schema(actor, s)]
             expect = Expect("OK", rows=rows, extract=lambda r: sorted(f"{x[0]}.{x[1]}" for x in r))
@@ -783,7 +976,7 @@ class Runner:
         if path and not ref.exists(path):
             expect = Expect("NOTFOUND")
         elif not ((of is not None and of in ref.closure(actor)) or ref.may_manage(actor, path)):
-            expect = Expect("DENIED")
+            expect = self.denied(actor, path)
         else:
             expect = Expect("OK", rows=ref.grants_on(path, of), extract=_sorted_rows)
         self.execute(actor, sql, expect)
@@ -797,11 +990,13 @@ class Runner:
             expect = Expect("OK", rows=ref.grants_to(of), extract=_sorted_rows)
         self.execute(actor, sql, expect)
 
-    def alter_group(self, actor: str, group: str, add: bool, member_kind: str,
-                    members: list[str]) -> None:
+    def alter_group(
+        self, actor: str, group: str, add: bool, member_kind: str, members: list[str]
+    ) -> None:
         ref = self.ref
-        sql = (f"ALTER GROUP {q(group)} {'ADD' if add else 'DROP'} {member_kind} "
-               + ", ".join(q(m) for m in members))
+        sql = f"ALTER GROUP {q(group)} {'ADD' if add else 'DROP'} {member_kind} " + ", ".join(
+            q(m) for m in members
+        )
         if not ref.is_admin(actor):
             expect = Expect("DENIED")  # groups: admin only
         elif not ref.is_group(group):
@@ -840,9 +1035,11 @@ class Runner:
         elif ref.is_group(group):
             expect = Expect("OK" if if_not_exists else "EXISTS")
         else:
+
             def apply():
                 ref.kinds[group] = "GROUP"
                 ref.members[group] = set()
+
             expect = Expect("OK", apply)
         self.execute(actor, sql, expect)
 
@@ -856,6 +1053,7 @@ class Runner:
         elif group == AU or group in ref.owner.values():
             expect = Expect("INVALID")  # built in / owns something
         else:
+
             def apply():
                 del ref.kinds[group]
                 del ref.members[group]
@@ -863,23 +1061,34 @@ class Runner:
                     ms.discard(group)
                 for k in ref.grants:
                     ref.grants[k] = {(g, p) for g, p in ref.grants[k] if g != group}
+
             expect = Expect("OK", apply)
         self.execute(actor, sql, expect)
 
     def read_audit(self, actor: str) -> None:
-        self.execute(actor, "SELECT count(*) FROM system.access.audit",
-                     Expect("OK" if self.ref.is_admin(actor) else "DENIED"))
+        self.execute(
+            actor,
+            "SELECT count(*) FROM system.access.audit",
+            Expect("OK" if self.ref.is_admin(actor) else "DENIED"),
+        )
 
 
-# --- the template metastore, built once ------------------------------------------------------------
+# --- the template metastore, built once ----------------------------------------------------------
 
 TEMPLATE_STATEMENTS = [
-    ("create", ("c1",)), ("create", ("c2",)),
-    ("create", ("c1", "s1")), ("create", ("c1", "s2")),
-    ("create", ("c2", "s1")), ("create", ("c2", "s2")),
-    ("create", ("main", "default", "m1")), ("create", ("c1", "s1", "m1")),
-    ("create", ("c1", "s2", "m1")), ("create", ("c2", "s1", "m1")),
-    ("group", "g1"), ("group", "g2"), ("group", "g3"),
+    ("create", ("c1",)),
+    ("create", ("c2",)),
+    ("create", ("c1", "s1")),
+    ("create", ("c1", "s2")),
+    ("create", ("c2", "s1")),
+    ("create", ("c2", "s2")),
+    ("create", ("main", "default", "m1")),
+    ("create", ("c1", "s1", "m1")),
+    ("create", ("c1", "s2", "m1")),
+    ("create", ("c2", "s1", "m1")),
+    ("group", "g1"),
+    ("group", "g2"),
+    ("group", "g3"),
 ]
 
 _TEMPLATE: dict = {}
@@ -904,7 +1113,9 @@ def _template() -> tuple[Path, Ref, str]:
             else:
                 runner.create_group(ADMIN, arg, False)
         cat.close()
-        _TEMPLATE.update(path=root / "m.duckdb", ref=runner.ref, model_dir=str(model_dir), root=root)
+        _TEMPLATE.update(
+            path=root / "m.duckdb", ref=runner.ref, model_dir=str(model_dir), root=root
+        )
     return _TEMPLATE["path"], _TEMPLATE["ref"], _TEMPLATE["model_dir"]
 
 
@@ -913,7 +1124,7 @@ def teardown_module(module) -> None:
         shutil.rmtree(_TEMPLATE["root"], ignore_errors=True)
 
 
-# --- the state machine ----------------------------------------------------------------------------
+# --- the state machine ---------------------------------------------------------------------------
 
 actors = st.sampled_from(USERS)
 maybe_version = st.one_of(st.none(), st.integers(1, 3))
@@ -943,17 +1154,24 @@ class PrivilegeMachine(RuleBasedStateMachine):
         if existing and data.draw(st.integers(0, 9), label="existing?") < 8:
             return data.draw(st.sampled_from(existing), label="securable")
         depth = data.draw(st.sampled_from(depths), label="depth")
-        path = (data.draw(st.sampled_from(CATALOG_NAMES), label="catalog"),
-                data.draw(st.sampled_from(SCHEMA_NAMES), label="schema"),
-                data.draw(st.sampled_from(MODEL_NAMES), label="model"))
+        path = (
+            data.draw(st.sampled_from(CATALOG_NAMES), label="catalog"),
+            data.draw(st.sampled_from(SCHEMA_NAMES), label="schema"),
+            data.draw(st.sampled_from(MODEL_NAMES), label="model"),
+        )
         return path[:depth]
 
     def pick_new(self, data) -> Path_:
         """Mostly a catalog, schema or model that does not exist yet in an existing parent."""
         ref = self.runner.ref
-        fresh = [p for c in CATALOG_NAMES for s in SCHEMA_NAMES for m in MODEL_NAMES
-                 for p in ((c,), (c, s), (c, s, m), (c, s, m))
-                 if not ref.exists(p) and ref.exists(p[:-1])]
+        fresh = [
+            p
+            for c in CATALOG_NAMES
+            for s in SCHEMA_NAMES
+            for m in MODEL_NAMES
+            for p in ((c,), (c, s), (c, s, m), (c, s, m))
+            if not ref.exists(p) and ref.exists(p[:-1])
+        ]
         if fresh and data.draw(st.integers(0, 9), label="new?") < 7:
             return data.draw(st.sampled_from(sorted(fresh)), label="new securable")
         return self.pick(data, (1, 2, 3, 3))
@@ -967,14 +1185,16 @@ class PrivilegeMachine(RuleBasedStateMachine):
     def pick_privileges(self, data, path: Path_) -> tuple[list[str], list[str]]:
         kind = KIND[len(path)]
         # the privileges that change the most decisions are drawn more often
-        pool = sorted(APPLIES[kind]) + [p for p in (MANAGE, ALL, "EXECUTE", "BROWSE", "BROWSE")
-                                        if p in APPLIES[kind]]
+        pool = sorted(APPLIES[kind]) + [
+            p for p in (MANAGE, ALL, "EXECUTE", "BROWSE", "BROWSE") if p in APPLIES[kind]
+        ]
         n = data.draw(st.integers(1, 2), label="how many privileges")
         privileges = []
         for _ in range(n):
             applicable = data.draw(st.integers(0, 9), label="applicable?") < 9
-            privileges.append(data.draw(st.sampled_from(pool if applicable else PRIVILEGES),
-                                        label="privilege"))
+            privileges.append(
+                data.draw(st.sampled_from(pool if applicable else PRIVILEGES), label="privilege")
+            )
         privileges = list(dict.fromkeys(privileges))
         style = data.draw(st.integers(0, 2), label="spelling")
         return privileges, [privilege_spelling(p, style) for p in privileges]
@@ -994,13 +1214,15 @@ class PrivilegeMachine(RuleBasedStateMachine):
         # versions. Without a rich start most statements of non-admins stop at the gates.
         subsets = st.lists(st.sampled_from(GRANTEES[1:]), max_size=3, unique=True)
         for group in GROUPS:
-            users = data.draw(st.lists(st.sampled_from(["alice", "bob", "carol"]), max_size=2,
-                                       unique=True), label=f"users in {group}")
+            users = data.draw(
+                st.lists(st.sampled_from(["alice", "bob", "carol"]), max_size=2, unique=True),
+                label=f"users in {group}",
+            )
             if users:
                 r.alter_group(ADMIN, group, True, "USER", users)
         order = data.draw(st.permutations(GROUPS), label="group order")
         for i, inner in enumerate(order):
-            for outer in order[i + 1:]:
+            for outer in order[i + 1 :]:
                 if data.draw(st.booleans(), label=f"{inner} in {outer}?"):
                     r.alter_group(ADMIN, outer, True, "GROUP", [inner])
         for path in r.ref.paths(1) + r.ref.paths(2):
@@ -1013,8 +1235,10 @@ class PrivilegeMachine(RuleBasedStateMachine):
         for _ in range(data.draw(st.integers(1, 4), label="initial owners")):
             target = self.pick(data, (1, 2, 3))
             r.set_owner(ADMIN, target, data.draw(st.sampled_from(GRANTEES), label="new owner"))
-        for m in data.draw(st.lists(st.sampled_from(r.ref.paths(3)), max_size=2, unique=True),
-                           label="models with a version"):
+        for m in data.draw(
+            st.lists(st.sampled_from(r.ref.paths(3)), max_size=2, unique=True),
+            label="models with a version",
+        ):
             if r.ref.may(ADMIN, "CREATE_MODEL_VERSION", m):
                 r.add_version(ADMIN, m, None)
         if data.draw(st.integers(0, 9), label="give the metastore away?") == 0:
@@ -1024,8 +1248,9 @@ class PrivilegeMachine(RuleBasedStateMachine):
     def teardown(self):
         if self.runner is not None:
             try:
-                for actor in USERS:
-                    self.runner.check_visibility(actor)
+                if not self.runner.broken:
+                    for actor in USERS:
+                        self.runner.check_visibility(actor)
             finally:
                 self.runner.cat.close()
                 shutil.rmtree(self.tmp, ignore_errors=True)
@@ -1036,14 +1261,18 @@ class PrivilegeMachine(RuleBasedStateMachine):
         if self.runner.count % VISIBILITY_EVERY == 0:
             for actor in USERS:
                 self.runner.check_visibility(actor)
-            self.runner.check_visibility(USERS[self.runner.count // VISIBILITY_EVERY % len(USERS)], full=True)
+            self.runner.check_visibility(
+                USERS[self.runner.count // VISIBILITY_EVERY % len(USERS)], full=True
+            )
 
     # -- rules ----------------------------------------------------------------------------------
     def do_grant(self, data, actor: str, revoke: bool) -> None:
         target = self.pick(data, (0, 1, 2, 3) if data.draw(st.integers(0, 9)) == 0 else (1, 2, 3))
         privileges, spelled = self.pick_privileges(data, target)
-        grantees = data.draw(st.lists(st.sampled_from(GRANTEES), min_size=1, max_size=2, unique=True),
-                             label="grantees")
+        grantees = data.draw(
+            st.lists(st.sampled_from(GRANTEES), min_size=1, max_size=2, unique=True),
+            label="grantees",
+        )
         kind_word = KIND[len(target)]
         if kind_word == "MODEL" and data.draw(st.booleans(), label="FUNCTION?"):
             kind_word = "FUNCTION"
@@ -1066,7 +1295,11 @@ class PrivilegeMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), actor=actors, new_owner=st.sampled_from(GRANTEES))
     def set_owner(self, data, actor, new_owner):
-        target = () if data.draw(st.integers(0, 19), label="metastore?") == 0 else self.pick(data, (1, 2, 3))
+        target = (
+            ()
+            if data.draw(st.integers(0, 19), label="metastore?") == 0
+            else self.pick(data, (1, 2, 3))
+        )
         self.runner.set_owner(actor, target, new_owner)
         self.after_statement()
 
@@ -1083,11 +1316,18 @@ class PrivilegeMachine(RuleBasedStateMachine):
     @rule(data=st.data(), actor=actors, with_version=st.booleans())
     def comment(self, data, actor, with_version):
         target = self.pick(data, (3,) if with_version else (1, 2, 3))
-        self.runner.comment(actor, target, self.pick_version(data, target) if with_version else None)
+        self.runner.comment(
+            actor, target, self.pick_version(data, target) if with_version else None
+        )
         self.after_statement()
 
-    @rule(data=st.data(), actor=actors, with_version=st.booleans(), unset=st.booleans(),
-          form=st.integers(0, 1))
+    @rule(
+        data=st.data(),
+        actor=actors,
+        with_version=st.booleans(),
+        unset=st.booleans(),
+        form=st.integers(0, 1),
+    )
     def tag(self, data, actor, with_version, unset, form):
         target = self.pick(data, (3,) if with_version else (1, 2, 3))
         version = self.pick_version(data, target) if with_version else None
@@ -1124,7 +1364,9 @@ class PrivilegeMachine(RuleBasedStateMachine):
     @rule(data=st.data(), actor=actors, with_version=st.booleans())
     def describe(self, data, actor, with_version):
         target = self.pick(data, (3,) if with_version else (1, 2, 3))
-        self.runner.describe(actor, target, self.pick_version(data, target) if with_version else None)
+        self.runner.describe(
+            actor, target, self.pick_version(data, target) if with_version else None
+        )
         self.after_statement()
 
     @rule(data=st.data(), actor=actors, form=st.sampled_from(["versions", "get", "get_version"]))
@@ -1138,9 +1380,15 @@ class PrivilegeMachine(RuleBasedStateMachine):
         self.runner.show_in(actor, self.pick(data, (1, 2)))
         self.after_statement()
 
-    @rule(data=st.data(), actor=actors, of=st.one_of(st.none(), st.sampled_from(GRANTEES + ["zed"])))
+    @rule(
+        data=st.data(), actor=actors, of=st.one_of(st.none(), st.sampled_from(GRANTEES + ["zed"]))
+    )
     def show_grants(self, data, actor, of):
-        target = () if data.draw(st.integers(0, 9), label="metastore?") == 0 else self.pick(data, (1, 2, 3))
+        target = (
+            ()
+            if data.draw(st.integers(0, 9), label="metastore?") == 0
+            else self.pick(data, (1, 2, 3))
+        )
         kind_word = KIND[len(target)]
         if kind_word == "MODEL" and data.draw(st.booleans(), label="FUNCTION?"):
             kind_word = "FUNCTION"
@@ -1152,14 +1400,20 @@ class PrivilegeMachine(RuleBasedStateMachine):
         self.runner.show_grants_to(actor, of)
         self.after_statement()
 
-    @rule(actor=actors, group=st.sampled_from(GROUPS + [AU]), add=st.booleans(),
-          member=st.sampled_from(USERS[1:] + GROUPS + [AU]))
+    @rule(
+        actor=actors,
+        group=st.sampled_from(GROUPS + [AU]),
+        add=st.booleans(),
+        member=st.sampled_from(USERS[1:] + GROUPS + [AU]),
+    )
     def alter_group(self, actor, group, add, member):
         kind = "GROUP" if member in GROUPS or member == AU else "USER"
         self.runner.alter_group(actor, group, add, kind, [member])
         self.after_statement()
 
-    @rule(actor=actors, group=st.sampled_from(GROUPS), drop=st.booleans(), if_not_exists=st.booleans())
+    @rule(
+        actor=actors, group=st.sampled_from(GROUPS), drop=st.booleans(), if_not_exists=st.booleans()
+    )
     def group_lifecycle(self, actor, group, drop, if_not_exists):
         if drop:
             self.runner.drop_group(actor, group)
@@ -1178,7 +1432,10 @@ PrivilegeMachine.TestCase.settings = settings(
     stateful_step_count=STEPS,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 TestPrivilegeMachine = PrivilegeMachine.TestCase
