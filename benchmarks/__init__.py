@@ -1,0 +1,1 @@
+"""ucsql benchmarks: python benchmarks/run.py [--quick] [--only SECTIONS]."""

@@ -1,0 +1,81 @@
+"""The targets of issue 6, checked against the measured figures: (target, measured, met)."""
+
+from __future__ import annotations
+
+from benchmarks.timing import scale_label
+
+POINT = ["create_registered_model", "create_model_version", "create_model_version_files",
+         "set_alias", "get_version_by_alias", "get_registered_model", "set_version_tag",
+         "delete_model_version"]
+SEARCH = ["search_versions_by_name", "search_versions_by_tag", "search_versions_by_run_id",
+          "search_registered_models_like"]
+FLAT = 1.5  # "flat": the median at the larger scale is at most 1.5x the median at the smaller
+
+
+def _row(target: str, measured: str, met: bool) -> dict:
+    return {"target": target, "measured": measured, "met": bool(met)}
+
+
+def registry(result: dict) -> list[dict]:
+    out = []
+    scales = result["scales"]
+    labels = "/".join(scale_label(s["versions"]) for s in scales)
+    for key, first in scales[0]["workloads"].items():
+        ratios = [s["workloads"][key]["ratio"] for s in scales]
+        out.append(_row(f"{first['label']}: >= 2x faster than SQLite at {labels}",
+                        " / ".join(f"{r:.2f}x time" for r in ratios),
+                        all(r <= 0.5 for r in ratios)))
+    if len(scales) >= 2:
+        lo, hi = scales[0], scales[-1]
+        growth = hi["versions"] / lo["versions"]
+        for key in POINT + SEARCH:
+            a, b = lo["workloads"][key]["ucsql"]["median_ms"], hi["workloads"][key]["ucsql"]["median_ms"]
+            bound = FLAT if key in POINT else growth
+            kind = "flat (<= 1.5x)" if key in POINT else f"no worse than linear (<= {growth:g}x)"
+            out.append(_row(f"ucsql {lo['workloads'][key]['label']}: "
+                            f"{scale_label(lo['versions'])} -> {scale_label(hi['versions'])} {kind}",
+                            f"{b / a:.2f}x", b / a <= bound))
+    errors = sum(w[s]["errors"] for sc in scales for w in sc["workloads"].values()
+                 for s in ("sqlite", "ucsql"))
+    intact = all(sc["versions_after"]["ucsql"] == sc["versions_expected"] for sc in scales)
+    out.append(_row("registry: no errors, every ucsql version accounted for",
+                    f"{errors} errors; versions {'as expected' if intact else 'MISMATCH'}",
+                    errors == 0 and intact))
+    return out
+
+
+def governance(result: dict) -> list[dict]:
+    t = result["timings"]
+    out = [_row("privilege check (GET MODEL VERSION as nested principal) median < 1 ms",
+                f"{t['get_model_version']['median_ms']:.2f} ms",
+                t["get_model_version"]["median_ms"] < 1.0)]
+    out.append(_row("SHOW GRANTS ON SCHEMA median < 20 ms",
+                    f"{t['show_grants']['median_ms']:.2f} ms", t["show_grants"]["median_ms"] < 20))
+    return out
+
+
+def analytics(result: dict) -> list[dict]:
+    n = scale_label(result["versions"])
+    return [_row(f"analytics @{n}: {q['label']} < 300 ms", f"{q['median_ms']:.0f} ms",
+                 q["median_ms"] < 300) for q in result["queries"].values()]
+
+
+def concurrency(result: dict) -> list[dict]:
+    s, u = result["stores"]["sqlite"], result["stores"]["ucsql"]
+    return [
+        _row("concurrency: ucsql registrations/s >= SQLite store's",
+             f"{u['registrations_per_s']:.1f} vs {s['registrations_per_s']:.1f}",
+             u["registrations_per_s"] >= s["registrations_per_s"]),
+        _row("concurrency: ucsql no errors, nothing lost, numbers gapless",
+             f"{u['errors']} errors; {'intact' if u['intact'] else 'LOST OR GAPS'}",
+             u["errors"] == 0 and u["intact"]),
+    ]
+
+
+def evaluate(sections: dict) -> list[dict]:
+    out = []
+    for name, fn in [("registry", registry), ("governance", governance),
+                     ("analytics", analytics), ("concurrency", concurrency)]:
+        if name in sections:
+            out += fn(sections[name])
+    return out
