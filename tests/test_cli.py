@@ -218,3 +218,115 @@ def test_interactive_shell(tmp_path, env):
     assert shell.exitstatus == 0
     assert "Traceback" not in (shell.before or "")
     assert "CREATE CATALOG\n+prod;" in history.read_text()
+
+
+# -- output formats, -f ---------------------------------------------------------------------------
+
+SETUP = ("CREATE CATALOG prod COMMENT 'models | that passed validation, with a \"quote\" and a "
+         "long text to wrap'")
+QUERY = ("SELECT catalog_name, comment, created IS NOT NULL AS has_time, "
+         "TIMESTAMP '2024-05-01 12:30:00' AS at, [1, 2] AS list, NULL AS nothing "
+         "FROM system.information_schema.catalogs ORDER BY 1")
+
+EXPECTED = {
+    "table": """\
++--------------+------------------+----------+------------------+--------+---------+
+| catalog_name | comment          | has_time | at               | list   | nothing |
++--------------+------------------+----------+------------------+--------+---------+
+| main         | Default catalog  | True     | 2024-05-01       | [1, 2] | NULL    |
+|              |                  |          | 12:30:00         |        |         |
+| prod         | models | that    | True     | 2024-05-01       | [1, 2] | NULL    |
+|              | passed           |          | 12:30:00         |        |         |
+|              | validation, with |          |                  |        |         |
+|              | a "quote" and a  |          |                  |        |         |
+|              | long text to     |          |                  |        |         |
+|              | wrap             |          |                  |        |         |
++--------------+------------------+----------+------------------+--------+---------+
+(2 rows)
+""",
+    "csv": """\
+catalog_name,comment,has_time,at,list,nothing
+main,Default catalog,true,2024-05-01T12:30:00,"[1, 2]",
+prod,"models | that passed validation, with a ""quote"" and a long text to wrap",true,\
+2024-05-01T12:30:00,"[1, 2]",
+""",
+    "json": """\
+{"catalog_name": "main", "comment": "Default catalog", "has_time": true, \
+"at": "2024-05-01T12:30:00", "list": [1, 2], "nothing": null}
+{"catalog_name": "prod", "comment": "models | that passed validation, with a \\"quote\\" and a \
+long text to wrap", "has_time": true, "at": "2024-05-01T12:30:00", "list": [1, 2], \
+"nothing": null}
+""",
+    "markdown": """\
+| catalog_name | comment | has_time | at | list | nothing |
+|---|---|---|---|---|---|
+| main | Default catalog | True | 2024-05-01 12:30:00 | [1, 2] | NULL |
+| prod | models \\| that passed validation, with a "quote" and a long text to wrap | True | \
+2024-05-01 12:30:00 | [1, 2] | NULL |
+""",
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPECTED))
+def test_c_in_each_format(tmp_path, fmt):
+    path = str(tmp_path / "m.duckdb")
+    assert invoke(path, "-c", SETUP).exit_code == 0
+    result = invoke(path, "-F", fmt, "--width", "84", "-c", QUERY)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == EXPECTED[fmt]
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPECTED))
+def test_f_in_each_format_in_a_real_process(tmp_path, env, fmt):
+    script = tmp_path / "setup.sql"
+    script.write_text(f"-- set up\n{SETUP};\n\n{QUERY};\n")
+    done = ucsql(env, str(tmp_path / "m.duckdb"), "-f", str(script), "-F", fmt, "--width", "84",
+                 principal="alice")
+    assert done.returncode == 0, done.stderr
+    if fmt in ("csv", "json"):  # messages go to stderr: stdout is only data
+        assert (done.stdout, done.stderr) == (EXPECTED[fmt], "Created catalog prod.\n")
+    else:
+        assert done.stdout == "Created catalog prod.\n" + EXPECTED[fmt]
+
+
+def test_f_stops_at_the_first_error_with_file_and_line(tmp_path, env):
+    script = tmp_path / "setup.sql"
+    script.write_text("CREATE CATALOG a;\n\n-- oops\nDROP CATALOG\n  nope;\nCREATE CATALOG b;\n")
+    path = str(tmp_path / "m.duckdb")
+    done = ucsql(env, path, "-f", str(script), principal="alice")
+    assert (done.returncode, done.stdout) == (1, "Created catalog a.\n")
+    assert done.stderr == (f"Error: {script}:4: Catalog nope does not exist. Use SHOW CATALOGS to "
+                           "see the catalogs you can use.\n")
+    shown = ucsql(env, path, "-F", "csv", "-c", "SELECT catalog_name FROM "
+                  "system.information_schema.catalogs ORDER BY 1", principal="alice")
+    assert shown.stdout == "catalog_name\na\nmain\n"  # a stayed done, b never ran
+
+
+def test_f_with_a_syntax_error_runs_nothing(tmp_path, env):
+    script = tmp_path / "bad.sql"
+    script.write_text("CREATE CATALOG a;\nCREATE CATALOG b\n  COMMENT;\n")
+    done = ucsql(env, str(tmp_path / "m.duckdb"), "-f", str(script), principal="alice")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith(f"Error: {script}:3: Syntax error at line 3, column 10: ")
+    assert done.stderr.endswith("\n    COMMENT;\n           ^\n")
+    assert "Traceback" not in done.stderr
+
+
+def test_f_missing_file_is_a_usage_error(tmp_path):
+    result = invoke(str(tmp_path / "m.duckdb"), "-f", str(tmp_path / "nope.sql"))
+    assert result.exit_code == 2
+    assert "cannot read" in result.stderr and "nope.sql" in result.stderr
+    assert not (tmp_path / "m.duckdb").exists()  # nothing was created
+
+
+def test_f_dash_reads_stdin_and_json_of_no_rows_is_empty(tmp_path):
+    result = invoke(str(tmp_path / "m.duckdb"), "-F", "json", "-f", "-",
+                    input="SHOW CATALOGS LIKE 'zz*';\nDROP CATALOG zz;\n")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: <stdin>:2: Catalog zz does not exist. Use SHOW CATALOGS "
+                             "to see the catalogs you can use.\n")
+
+
+def test_markdown_escapes_pipes_and_line_breaks(tmp_path):
+    result = invoke(":memory:", "-F", "markdown", "-c", "SELECT 'a|b' AS \"x|y\", 'one\ntwo' AS z")
+    assert result.stdout == "| x\\|y | z |\n|---|---|\n| a\\|b | one<br>two |\n"

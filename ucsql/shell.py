@@ -1,0 +1,245 @@
+"""The interactive shell (``ucsql METASTORE`` at a terminal): prompt_toolkit line editing with
+history, Tab completion, SQL highlighting, multi-line statements ending in ``;``, and backslash
+(or dot) commands. SQL runs through :func:`ucsql.cli.run_script`, like every other way in.
+
+Completion offers keywords (from :mod:`ucsql.syntax`), privileges, and the principals and
+catalog/schema/model names the caller may see, read through the privilege-filtered system views
+(never the raw tables), once after each change and only when Tab is pressed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+
+import click
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.styles import Style
+from sqlglot.dialects.duckdb import DuckDB
+
+from . import __version__, syntax
+from .api import Catalog
+from .cli import QUIT_COMMANDS, Settings, is_complete, run_script
+from .errors import UcsqlError
+from .format import FORMATS
+from .names import PRIVILEGES
+
+COMMANDS_HELP = """\
+\\h [STATEMENT]          syntax of a statement (\\h GRANT, \\h ALTER MODEL); no name: the list
+\\format [FORMAT]        output format: table, csv, json, markdown (.mode FORMAT too)
+\\timing [on|off]        show how long each statement took (.timer on|off too)
+\\?                      this list
+\\q                      quit (also .quit, exit, Ctrl-D)
+Statements end with ';'. Tab completes; Ctrl-C drops the current input."""
+
+# The names the caller may see, in one query over the filtered views (one audit row).
+_NAMES_QUERY = """
+SELECT 'catalog' AS kind, catalog_name AS name FROM system.information_schema.catalogs
+UNION ALL SELECT 'schema', catalog_name || '.' || schema_name
+          FROM system.information_schema.schemata
+UNION ALL SELECT 'model', full_name FROM system.information_schema.registered_models
+UNION ALL SELECT 'principal', catalog_owner FROM system.information_schema.catalogs
+UNION ALL SELECT 'principal', schema_owner FROM system.information_schema.schemata
+UNION ALL SELECT 'principal', owner FROM system.information_schema.registered_models
+UNION ALL SELECT 'principal', grantee FROM system.information_schema.catalog_privileges
+UNION ALL SELECT 'principal', grantee FROM system.information_schema.schema_privileges
+UNION ALL SELECT 'principal', grantee FROM system.information_schema.routine_privileges
+UNION ALL SELECT 'principal', current_user()
+"""
+
+# What the word before the one being typed says comes next.
+_NAME_AFTER = {"CATALOG": ("catalog",), "SCHEMA": ("schema",), "DATABASE": ("schema",),
+               "MODEL": ("model",), "FUNCTION": ("model",), "IN": ("catalog", "schema", "model"),
+               "FROM": ("catalog", "schema", "model", "principal")}
+_PRINCIPAL_AFTER = {"TO", "USER", "GROUP", "GRANTS"}
+
+
+class Names:
+    """The names the caller may see, read lazily and again after each change (``stale``)."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.stale = True
+        self.by_kind: dict[str, list[str]] = {}
+
+    def get(self, *kinds: str) -> list[str]:
+        if self.stale:
+            self.refresh()
+        return sorted({n for kind in kinds for n in self.by_kind.get(kind, [])})
+
+    def refresh(self) -> None:
+        self.stale = False
+        try:
+            rows = self.catalog.sql(_NAMES_QUERY).fetchall()
+            groups = [r[0] for r in self.catalog.sql("SHOW GROUPS").fetchall()]
+        except UcsqlError:  # busy or refused: complete with what we had
+            return
+        by_kind: dict[str, list[str]] = {"principal": groups}
+        for kind, name in rows:
+            if name:
+                by_kind.setdefault(kind, []).append(name)
+        self.by_kind = by_kind
+
+
+def _quoted(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_][\w.]*", name) else f"`{name}`"
+
+
+class SqlCompleter(Completer):
+    """Keywords, privileges, principals and names, chosen by the word before the cursor's."""
+
+    def __init__(self, names: Names):
+        self.names = names
+
+    def get_completions(self, document: Document, complete_event) -> Iterable[Completion]:
+        before = document.text_before_cursor
+        word = re.search(r"(`[^`]*|[\w.$]*)$", before).group(1)
+        words = re.findall(r"[\w]+|,", before[: len(before) - len(word)].upper())
+        previous = words[-1] if words else ""
+        statement = before.upper().rsplit(";", 1)[-1]
+        in_privileges = (re.search(r"\b(GRANT|REVOKE)\b(?!.*\bON\b)", statement, re.DOTALL)
+                         and (previous in ("GRANT", "REVOKE", ",")))
+        if in_privileges:
+            candidates = [p.replace("_", " ") for p in PRIVILEGES]
+        elif previous in _PRINCIPAL_AFTER and not statement.lstrip().startswith("SHOW GRANTS ON"):
+            candidates = [_quoted(p) for p in self.names.get("principal")]
+        elif previous in ("IN", "FROM") and re.search(r"\bSHOW\s+MODELS\b", statement):
+            candidates = self.names.get("schema")
+        elif previous in ("IN", "FROM") and re.search(r"\bSHOW\s+(SCHEMAS|DATABASES)\b",
+                                                     statement):
+            candidates = self.names.get("catalog")
+        elif previous in _NAME_AFTER:
+            candidates = self.names.get(*_NAME_AFTER[previous])
+        else:
+            candidates = list(syntax.keywords()) + self.names.get("catalog", "schema", "model")
+        typed = word.lstrip("`").lower()
+        lower = word.islower()
+        for candidate in candidates:
+            if candidate.lstrip("`").lower().startswith(typed) and candidate != word:
+                is_keyword = candidate.isupper() and candidate in syntax.keywords()
+                text = candidate.lower() if is_keyword and lower else candidate
+                yield Completion(text, start_position=-len(word))
+
+
+class SqlLexer(Lexer):
+    """Colours keywords, strings, numbers, `names`, parameters and comments. A regular lexer
+    rather than the parser, so that half-typed statements colour too."""
+
+    _TOKEN = re.compile(r"""(?P<comment>--[^\n]*|/\*.*?(\*/|$))
+        |(?P<string>'(?:[^']|'')*'?|"(?:[^"]|"")*"?)
+        |(?P<name>`[^`]*`?)
+        |(?P<number>\b\d+(\.\d+)?\b)
+        |(?P<parameter>[?]|[:$]\w+)
+        |(?P<word>\w+)""", re.DOTALL | re.VERBOSE)
+    _KEYWORDS = frozenset(syntax.keywords()) | frozenset(
+        k for k in DuckDB.Tokenizer.KEYWORDS if k.isalpha())
+
+    def lex_document(self, document: Document):
+        fragments: list[tuple[str, str]] = []
+        text, position = document.text, 0
+        for match in self._TOKEN.finditer(text):
+            fragments.append(("", text[position : match.start()]))
+            kind = match.lastgroup
+            if kind == "word":
+                kind = "keyword" if match.group().upper() in self._KEYWORDS else ""
+            fragments.append((f"class:{kind}" if kind else "", match.group()))
+            position = match.end()
+        fragments.append(("", text[position:]))
+        lines: list[list[tuple[str, str]]] = [[]]
+        for style, chunk in fragments:  # split multi-line strings and comments into lines
+            for i, part in enumerate(chunk.split("\n")):
+                if i:
+                    lines.append([])
+                if part:
+                    lines[-1].append((style, part))
+        return lambda number: lines[number] if number < len(lines) else []
+
+
+STYLE = Style.from_dict({
+    "keyword": "ansiblue bold", "string": "ansigreen", "number": "ansimagenta",
+    "name": "ansicyan", "parameter": "ansiyellow", "comment": "ansibrightblack italic",
+})
+
+
+def command(text: str, settings: Settings) -> bool:
+    """Run a backslash or dot command. Returns False when it asks to quit."""
+    name, _, arg = text.strip().rstrip(";").partition(" ")
+    arg = arg.strip()
+    name = name.lower()
+    if text.strip().rstrip(";").strip() in QUIT_COMMANDS:
+        return False
+    if name in ("\\h", "\\help", ".help") and (arg or name != ".help"):
+        click.echo(syntax.help_text(arg))
+    elif name in ("\\?", ".help"):
+        click.echo(COMMANDS_HELP)
+    elif name in ("\\format", ".mode", "\\pset"):
+        arg = arg.removeprefix("format").strip().lower() if name == "\\pset" else arg.lower()
+        if arg and arg not in FORMATS:
+            click.echo(f"Error: unknown format {arg!r}; use one of {', '.join(FORMATS)}.",
+                       err=True)
+        elif arg:
+            settings.format = arg
+        click.echo(f"Output format is {settings.format}.")
+    elif name in ("\\timing", ".timer"):
+        if arg.lower() not in ("", "on", "off"):
+            click.echo(f"Error: {name} takes on or off, not {arg!r}.", err=True)
+        else:
+            settings.timing = arg.lower() == "on" if arg else not settings.timing
+            click.echo(f"Timing is {'on' if settings.timing else 'off'}.")
+    else:
+        click.echo(f"Error: unknown command {name}. \\? lists the commands; SQL ends with ';'.",
+                   err=True)
+    return True
+
+
+def shell(catalog: Catalog, metastore: str, settings: Settings | None = None) -> int:
+    """The interactive shell. Ctrl-C drops the current input (or stops a running statement);
+    Ctrl-D, ``\\q`` or ``exit`` quits."""
+    settings = settings or Settings()
+    bindings = KeyBindings()
+
+    @bindings.add("enter")
+    def _enter(event) -> None:
+        buffer = event.current_buffer
+        if is_complete(buffer.text):
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    names = Names(catalog)
+    history = os.path.expanduser(os.environ.get("UCSQL_HISTORY") or "~/.ucsql_history")
+    name = metastore if metastore == ":memory:" else os.path.basename(metastore)
+    session = PromptSession(
+        f"{catalog.principal}@{name}> ",
+        multiline=True,
+        key_bindings=bindings,
+        prompt_continuation=lambda width, line_number, wrapped: "...> ".rjust(width),
+        history=FileHistory(history),
+        completer=SqlCompleter(names),
+        complete_while_typing=False,  # Tab completes: names are read only when asked for
+        lexer=SqlLexer(),
+        style=STYLE,
+    )
+    click.echo(f"ucsql {__version__}: {name} as {catalog.principal}. "
+               "End statements with ';'. \\h for help, \\q quits.")
+    while True:
+        try:
+            text = session.prompt()
+            stripped = text.strip()
+            if stripped and stripped[0] in "\\." or stripped.rstrip(";") in QUIT_COMMANDS:
+                if not command(stripped, settings):
+                    return 0
+            elif stripped:
+                run_script(catalog, text, settings)
+                names.stale = True
+        except KeyboardInterrupt:  # at the prompt: drop the input; while running: stop it
+            names.stale = True
+            continue
+        except EOFError:
+            return 0
