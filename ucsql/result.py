@@ -35,6 +35,14 @@ class Result:
         """A pandas DataFrame (needs pandas installed)."""
         return self.table.to_pandas()
 
+    def pl(self):
+        """A polars DataFrame (needs polars installed)."""
+        try:
+            import polars
+        except ImportError:
+            raise ImportError("Result.pl() needs polars: pip install polars") from None
+        return polars.from_arrow(self.table)
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         columns = [c.to_pylist() for c in self.table.columns]
         return list(zip(*columns)) if columns else []
@@ -66,4 +74,6 @@ class Result:
         from .format import render_html
         if not self.table.num_columns:
             return f"<p>{self.message or 'OK'}</p>"
-        return render_html(self.columns, self.fetchall())
+        rows = len(self)
+        return (render_html(self.columns, self.fetchall())
+                + f"<p>{rows} row{'s' if rows != 1 else ''}</p>")

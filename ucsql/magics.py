@@ -1,0 +1,146 @@
+"""Jupyter / IPython magics: ``%load_ext ucsql``, then ``%ucsql`` and ``%%ucsql``.
+
+    %ucsql --connect metastore.duckdb --principal alice
+    %ucsql GRANT USE CATALOG ON CATALOG prod TO `ml-team`
+    grants = %ucsql SHOW GRANTS ON CATALOG prod
+    %%ucsql
+    SELECT * FROM system.information_schema.registered_models WHERE owner = {who}
+
+``{name}``, ``:name`` and ``$name`` take the value of the Python variable ``name`` and reach
+DuckDB as bound parameters, never pasted into the SQL, so any value is stored as it is. (IPython's
+own ``{}`` expansion of magic lines is turned off for this magic.)
+
+The connection lives on the magics object that IPython keeps for this shell: no module globals.
+This module imports IPython; ``import ucsql`` does not import this module.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
+
+from . import dialect
+from .api import Catalog, connect, default_principal
+from .errors import UcsqlError
+from .result import Result
+
+_OPTION = re.compile(r"""\s*--(connect|principal)(?:=|\s+)("[^"]*"|'[^']*'|[^\s"']+)""")
+
+
+def split_options(line: str) -> tuple[dict[str, str], str]:
+    """Leading ``--connect PATH`` / ``--principal NAME`` options, and the SQL after them."""
+    options, position = {}, 0
+    while match := _OPTION.match(line, position):
+        options[match.group(1)] = shlex.split(match.group(2))[0]
+        position = match.end()
+    return options, line[position:]
+
+
+def bind(sql: str, namespace: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Turn ``{name}`` and ``:name`` into ``$name`` placeholders (outside strings, `names` and
+    comments) and take each name's value from ``namespace``. Returns (sql, params)."""
+    try:
+        tokens = dialect.Ucsql().tokenize(sql)
+    except TokenError:
+        return sql, {}  # unreadable SQL: let the parser say what is wrong, with line and column
+    edits: list[tuple[int, int, str]] = []  # (start, end, name): text to become $name
+    used: list[str] = []
+    for i, token in enumerate(tokens):
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        closing = tokens[i + 2] if i + 2 < len(tokens) else None
+        adjacent = after is not None and after.start == token.end + 1
+        if (token.token_type == TokenType.L_BRACE and adjacent and closing is not None
+                and closing.token_type == TokenType.R_BRACE and closing.start == after.end + 1):
+            if not after.text.isidentifier():
+                continue  # {1} is DuckDB's struct literal, not ours
+            edits.append((token.start, closing.end, after.text))
+        elif (token.token_type in (TokenType.COLON, TokenType.PARAMETER) and adjacent
+              and after.text.isidentifier() and after.token_type != TokenType.STRING):
+            edits.append((token.start, after.end, after.text))
+        else:
+            continue
+        used.append(after.text)
+    params = {}
+    for name in used:
+        if name not in namespace:
+            raise UsageError(f"No Python variable named {name!r} for the parameter in the SQL; "
+                             f"set {name} = ... first.")
+        params[name] = namespace[name]
+    for start, end, name in reversed(edits):
+        sql = sql[:start] + f"${name}" + sql[end + 1 :]
+    return sql, params
+
+
+@magics_class
+class UcsqlMagics(Magics):
+    """``%ucsql`` / ``%%ucsql``. The catalog handle is this object's, per IPython shell."""
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.catalog: Catalog | None = None
+
+    @no_var_expand
+    @needs_local_scope
+    @line_cell_magic
+    def ucsql(self, line: str, cell: str | None = None,
+              local_ns: dict | None = None) -> Result | None:
+        """Connect, switch principal, or run SQL (the line's, or the cell's) and return the
+        last statement's :class:`~ucsql.Result` (shown as a table; ``.df()``, ``.pl()``,
+        ``.arrow()`` convert it).
+
+        --connect PATH    open (or create) the metastore file PATH (':memory:' for a new one)
+        --principal NAME  act as NAME from now on (default: $UCSQL_PRINCIPAL or your login)
+        """
+        options, sql = split_options(line)
+        if cell is not None:
+            sql = f"{sql}\n{cell}" if sql.strip() else cell
+        if "connect" in options:
+            self._connect(options["connect"], options.get("principal"))
+        elif "principal" in options:
+            self.catalog = self._catalog().as_principal(options["principal"])
+            print(f"Acting as {self.catalog.principal}.")
+        if not sql.strip():
+            if not options:
+                print(repr(self._catalog()))
+            return None
+        namespace = {**self.shell.user_ns, **(local_ns or {})}
+        sql, params = bind(sql, namespace)
+        try:
+            return self._catalog().sql(sql, params or None)
+        except UcsqlError as e:  # a user mistake: the message, without a traceback
+            raise UsageError(e.message) from None
+
+    def _connect(self, path: str, principal: str | None) -> None:
+        if self.catalog is not None:
+            self.catalog.close()
+            self.catalog = None
+        try:
+            self.catalog = connect(path, principal or default_principal())
+        except UcsqlError as e:
+            raise UsageError(e.message) from None
+        print(f"Connected to {path} as {self.catalog.principal}.")
+
+    def _catalog(self) -> Catalog:
+        if self.catalog is None:
+            raise UsageError("Not connected: run %ucsql --connect metastore.duckdb "
+                             "--principal NAME first.")
+        return self.catalog
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(UcsqlMagics(ipython))
+
+
+__all__ = ["UcsqlMagics", "bind", "load_ipython_extension"]
