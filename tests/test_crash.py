@@ -122,13 +122,17 @@ def test_killed_during_a_migration_leaves_the_old_schema_intact(tmp_path):
 
 
 STALL_AT = {
-    # the copy into staging has begun (one file written)
-    "during_copy": ("import shutil\n"
-                    "copyfile = shutil.copyfile\n"
+    # the copy into staging has begun (one file written, or linked: a copy within the registry
+    # hard-links the published files)
+    "during_copy": ("import os, shutil\n"
+                    "copyfile, link = shutil.copyfile, os.link\n"
                     "def stalling(src, dst, **kw):\n"
                     "    copyfile(src, dst, **kw)\n"
                     "    stall()\n"
-                    "shutil.copyfile = stalling\n"),
+                    "def stalling_link(src, dst, **kw):\n"
+                    "    link(src, dst, **kw)\n"
+                    "    stall()\n"
+                    "shutil.copyfile, os.link = stalling, stalling_link\n"),
     # the files are in place under models/, the version row not yet committed
     "after_publish": ("from ucsql.storage import LocalStorage\n"
                       "publish = LocalStorage.publish\n"

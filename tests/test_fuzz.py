@@ -178,6 +178,7 @@ def snapshot(w: World) -> dict[str, Any]:
 
 
 def audit_count(w: World) -> int:
+    w.cat.engine.metastore.flush_audit()  # rows of reads may still be waiting to be written
     return _raw_rows(w.cat, "SELECT count(*) FROM ucsql_audit")[0][0]
 
 

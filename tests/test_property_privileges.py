@@ -596,6 +596,7 @@ class Runner:
                     f"{error.principal!r} operation={error.operation!r} "
                     f"securable={error.securable!r} missing={error.missing!r}"
                 )
+        self.cat.engine.metastore.flush_audit()  # rows of reads may still be waiting
         audit = self.raw("SELECT principal, result FROM ucsql_audit ORDER BY audit_id DESC LIMIT 1")
         want_audit = {"OK": "ALLOWED", "DENIED": "DENIED"}.get(got, "FAILED")
         if audit != [(actor, want_audit)]:

@@ -75,8 +75,11 @@ class Catalog:
         An error raised by a statement carries ``line``: where that statement starts in ``text``
         (a syntax error carries the line of the error itself)."""
         try:
-            _check_text(text)
-            statements = dialect.parse(text)
+            statements = self.engine.parsed.get(text)
+            if statements is None:
+                _check_text(text)
+                statements = dialect.parse(text)
+                self.engine.parsed.put(text, statements)
         except UnsupportedStatement as e:
             record_refusal(self.engine, self.principal, e.kind, text, "DENIED", e.reason)
             raise

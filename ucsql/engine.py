@@ -19,6 +19,8 @@ import duckdb
 from sqlglot import exp
 
 from . import names, queries
+from .epoch_cache import EpochCache
+from .audit import MAX_WAITING
 from .errors import InvalidArgument, NotFound, PermissionDenied, UcsqlError
 from .metastore import Metastore
 from .result import Result
@@ -60,6 +62,10 @@ class Context:
     # Called as progress(done, total, unit) by long work (copying files, cascading drops);
     # the CLI draws a bar from it. None: nobody is watching.
     progress: Callable[[int, int, str], None] | None = None
+    # Epochs read by this transaction (migration 0003), and the kinds this transaction changed:
+    # cached answers of a changed kind are not used until it commits (ucsql.epoch_cache).
+    epochs: dict[str, int] | None = None
+    changed: set[str] = field(default_factory=set)
     _positional: int = 0
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
     _on_rollback: list[Callable[[], None]] = field(default_factory=list)
@@ -68,16 +74,60 @@ class Context:
     # -- SQL ------------------------------------------------------------------------------
     def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
         """Run ``sql/queries/<name>.sql`` with named parameters; return its rows."""
-        return queries.run(self.cur, f"queries/{name}", **params)[1]
+        return self._query(name).run(self.cur, params)[1]
 
     def table(self, name: str, /, **params: Any):
         """The rows of ``sql/queries/<name>.sql`` as an Arrow table."""
-        return queries.load(f"queries/{name}").arrow(self.cur, params)
+        return self._query(name).arrow(self.cur, params)
 
     def one(self, name: str, /, **params: Any) -> dict[str, Any] | None:
         """The first row of a named query as a dict, or None."""
-        columns, rows = queries.run(self.cur, f"queries/{name}", **params)
+        columns, rows = self._query(name).run(self.cur, params)
         return dict(zip(columns, rows[0])) if rows else None
+
+    def _query(self, name: str) -> queries.Query:
+        query = queries.load(f"queries/{name}")
+        self.changed |= query.bumps
+        return query
+
+    def _cached(self, kind: str, key: tuple) -> tuple[tuple | None, Any]:
+        """(full key, remembered answer or None) for an answer of ``kind`` (names, policy)
+        at this transaction's epoch; the full key is None when answers may not be reused."""
+        if kind in self.changed:
+            return None, None
+        if self.epochs is None:
+            self.epochs = self.one("epochs")
+        full = (self.epochs[kind], *key)
+        cache = self.engine.names if kind == "names" else self.engine.decisions
+        return full, cache.get(full)
+
+    def _remember(self, kind: str, full: tuple | None, row: Any) -> None:
+        if full is not None and row is not None and kind not in self.changed:
+            (self.engine.names if kind == "names" else self.engine.decisions).put(full, row)
+
+    def _resolve_path(self, catalog: str | None, schema: str | None,
+                      model: str | None) -> dict[str, Any]:
+        full, row = self._cached("names", (catalog, schema, model))
+        if row is None:
+            row = self.one("resolve_path", catalog=catalog, schema=schema, model=model)
+            self._remember("names", full, row)
+        return row
+
+    def see(self) -> None:
+        """Make this cursor's ucsql_visible_now hold what the caller may see, for the views and
+        lists that filter on it (sql/queries/refresh_visible.sql). It is refilled only when the
+        caller or an epoch changed since it was last filled on this cursor."""
+        if not self.changed and self.epochs is None:
+            self.epochs = self.one("epochs")
+        key = None if self.changed else (self.principal, self.epochs["names"],
+                                         self.epochs["policy"])
+        state = self.engine.metastore.cursor_state(self.cur)
+        if key is not None and state.get("visible") == key:
+            return
+        self.q("refresh_visible", principal=self.principal)
+        state["visible"] = key
+        # Rolled back, the table is back to an older content: refill next time.
+        self.on_rollback(lambda: state.pop("visible", None))
 
     # -- values -----------------------------------------------------------------------------
     def value(self, node: exp.Expression | None) -> Any:
@@ -125,12 +175,12 @@ class Context:
         if kind == "METASTORE":
             if self.audit_kind is None:  # group statements check the metastore but act on a group
                 self.audit_kind, self.audit_name = "METASTORE", "metastore"
-            row = self.one("resolve_path", catalog=None, schema=None, model=None)
+            row = self._resolve_path(None, None, None)
             return Securable(row["metastore_id"], "METASTORE", "metastore")
         catalog, schema, model = self.path(kind, table)
         self.audit_kind = kind
         self.audit_name = ".".join(p for p in (catalog, schema, model) if p)
-        row = self.one("resolve_path", catalog=catalog, schema=schema, model=model)
+        row = self._resolve_path(catalog, schema, model)
         if row["catalog_id"] is None:
             raise NotFound(f"Catalog {catalog} does not exist. Use SHOW CATALOGS to see the catalogs "
                            "you can use.")
@@ -177,8 +227,7 @@ class Context:
 
         The decision, and the privilege named as missing, come from sql/session/06_authorize.sql.
         """
-        row = self.one("authorize", principal=self.principal, securable_id=target.id,
-                       operation=operation)
+        row = self._decision(operation, target)
         if row and row["allowed"]:
             return
         missing = row["missing"] if row else []
@@ -196,9 +245,17 @@ class Context:
 
     def allowed(self, operation: str, target: Securable) -> bool:
         """Whether the caller may do ``operation`` on ``target``, without refusing."""
-        row = self.one("authorize", principal=self.principal, securable_id=target.id,
-                       operation=operation)
+        row = self._decision(operation, target)
         return bool(row and row["allowed"])
+
+    def _decision(self, operation: str, target: Securable) -> dict[str, Any] | None:
+        """The policy's answer row, remembered per policy epoch (ucsql.epoch_cache)."""
+        full, row = self._cached("policy", (self.principal, target.id, operation))
+        if row is None:
+            row = self.one("authorize", principal=self.principal, securable_id=target.id,
+                           operation=operation)
+            self._remember("policy", full, row)
+        return row
 
     def is_admin(self) -> bool:
         return bool(self.one("is_admin", principal=self.principal)["is_admin"])
@@ -217,6 +274,14 @@ class Engine:
     def __init__(self, metastore: Metastore, storage: ModelStorage | None = None):
         self.metastore = metastore
         self.storage = storage or LocalStorage()
+        # Answers reused while the epochs they were computed at are current (ucsql.epoch_cache).
+        self.names = EpochCache()
+        self.decisions = EpochCache()
+        # Parsed scripts and checked queries, by text: an application sends the same text over
+        # and over (the MLflow façade's searches differ only in bound values). Cached statement
+        # nodes are shared, so nothing may modify a node it is given.
+        self.parsed = EpochCache(capacity=512)
+        self.guarded = EpochCache(capacity=512)
 
     def execute(self, node: exp.Expression, principal: str, params: Any = None,
                 statement: str | None = None,
@@ -224,10 +289,10 @@ class Engine:
         """Run one statement node as ``principal``. ``statement`` is the text for the audit row
         (the canonical SQL of the node when not given); ``progress(done, total, unit)`` hears
         about long work."""
-        from .handlers import handler_for  # handlers import this module
+        from .handlers import handler_for, is_read  # handlers import this module
 
         ctx = Context(self, principal, params if params is not None else {},
-                      statement or _canonical(node), _action_of(node), progress=progress)
+                      statement or _canonical(node), _action_of(node))
         try:  # refusals before the handler runs are audited like any other
             names.principal_name(principal)
             _check_params(params)
@@ -235,15 +300,22 @@ class Engine:
         except UcsqlError as e:
             self._refused(ctx, "DENIED" if isinstance(e, PermissionDenied) else "FAILED", e.message)
             raise
+        read = is_read(node)
+        audit = self.metastore.audit
         for attempt in range(_CONFLICT_RETRIES):
             ctx._positional = 0
             ctx._after_commit.clear()
             ctx._on_rollback.clear()
+            ctx.epochs = None
+            ctx.changed.clear()
             try:
                 with self.metastore.transaction() as cur:
                     ctx.cur = cur
                     result = handler(ctx, node)
-                    self._audit(ctx, "ALLOWED", ctx.detail)
+                    if not read:  # the change's row, after the waiting rows of earlier reads
+                        waiting = audit.write_waiting(cur, self._audit_row(ctx, "ALLOWED",
+                                                                           ctx.detail))
+                        ctx.on_rollback(lambda rows=waiting: audit.restore(rows))
             except duckdb.TransactionException as e:
                 _run_all(ctx._on_rollback)
                 if "conflict" in str(e).lower() and attempt + 1 < _CONFLICT_RETRIES:
@@ -270,22 +342,33 @@ class Engine:
                 self._refused(ctx, "FAILED", f"{type(e).__name__}: {e}")
                 raise
             else:
+                if read:  # an allowed read changed nothing: its row may wait (ucsql.audit)
+                    audit.defer(*self._audit_row(ctx, "ALLOWED", ctx.detail))
+                    if len(audit) >= MAX_WAITING:
+                        with self.metastore.transaction() as cur:
+                            audit.write_waiting(cur)
                 _run_all(ctx._after_commit)
                 return result
         raise AssertionError("unreachable")
 
-    def _audit(self, ctx: Context, result: str, detail: str | None) -> None:
-        queries.run(ctx.cur, "queries/insert_audit", principal=ctx.principal, action=ctx.action,
-                    securable_kind=ctx.audit_kind, securable_name=_printable(ctx.audit_name),
-                    result=result, detail=_printable(detail), statement=_printable(ctx.statement))
+    @staticmethod
+    def _audit_row(ctx: Context, result: str, detail: str | None) -> tuple:
+        return (ctx.principal, ctx.action, ctx.audit_kind, _printable(ctx.audit_name), result,
+                _printable(detail), _printable(ctx.statement))
 
     def _refused(self, ctx: Context, result: str, detail: str) -> None:
         """Audit a refused or failed statement after its transaction was rolled back."""
         for cleanup in ctx.memo.pop("discard_on_failure", []):
             cleanup()
-        with self.metastore.transaction() as cur:
-            ctx.cur = cur
-            self._audit(ctx, result, detail)
+        audit = self.metastore.audit
+        waiting: list = []
+        try:
+            with self.metastore.transaction() as cur:
+                ctx.cur = cur
+                waiting = audit.write_waiting(cur, self._audit_row(ctx, result, detail))
+        except BaseException:
+            audit.restore(waiting)  # the commit failed: the reads' rows wait for the next try
+            raise
 
 
 def _action_of(node: exp.Expression) -> str:
@@ -327,8 +410,13 @@ def _run_all(callbacks: list[Callable[[], None]]) -> None:
 def storage_root_for(ctx: Context, securable: Securable) -> Path:
     """Where a model's files go: the schema's MANAGED LOCATION, else the catalog's, else the
     folder beside the metastore file."""
-    row = ctx.one("storage_root", securable_id=securable.id)
-    root = row["storage_root"] if row else None
+    # MANAGED LOCATION is fixed when a catalog or schema is created, so the answer holds for as
+    # long as the names epoch does (ucsql.epoch_cache).
+    full, row = ctx._cached("names", ("storage_root", securable.id))
+    if row is None:
+        row = ctx.one("storage_root", securable_id=securable.id) or {"storage_root": None}
+        ctx._remember("names", full, row)
+    root = row["storage_root"]
     return Path(root) if root else ctx.engine.metastore.storage_root
 
 

@@ -17,12 +17,14 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
 from . import gc, queries
+from .audit import AuditWriter, writer_for
 from .errors import MetastoreError
 
 # DuckDB is told not to touch files, load extensions or scan Python variables: every file ucsql
@@ -118,6 +120,9 @@ class Metastore:
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._lock = threading.RLock()
+        self._idle_since = 0.0
+        # Audit rows of allowed reads, written before the file is released (ucsql.audit).
+        self.audit = AuditWriter() if self.in_memory else writer_for(self.path)
         self.views = self._view_names()
         self._schema_ready = False
         with self.lease():
@@ -177,9 +182,6 @@ class Metastore:
         with self._lock:
             if self._closed:
                 raise MetastoreError(f"Metastore {self.path} is closed.")
-            if self._idle_timer is not None:
-                self._idle_timer.cancel()
-                self._idle_timer = None
             if self._con is None:
                 self._open()
             self._leases += 1
@@ -232,7 +234,14 @@ class Metastore:
             self._yield_next_open = self.idle_release > 0
             self._close_connection()
             return
-        self._idle_timer = threading.Timer(self.idle_release, self._release_if_idle)
+        # One timer per idle period, not per statement (starting a thread costs more than a
+        # point query): it checks, when it fires, whether the file has been idle long enough.
+        self._idle_since = time.monotonic()
+        if self._idle_timer is None:
+            self._start_idle_timer(self.idle_release)
+
+    def _start_idle_timer(self, delay: float) -> None:
+        self._idle_timer = threading.Timer(delay, self._release_if_idle)
         # Not a daemon: at exit Python waits for it (at most idle_release seconds), so the file
         # is closed before the interpreter tears down; a daemon timer closing DuckDB during
         # shutdown aborts the process.
@@ -242,10 +251,24 @@ class Metastore:
     def _release_if_idle(self) -> None:
         with self._lock:
             self._idle_timer = None
-            if self._leases == 0:
-                self._close_connection()
+            if self._leases > 0 or self._con is None:
+                return  # busy: the lease that ends last starts the next timer
+            remaining = self._idle_since + self.idle_release - time.monotonic()
+            if remaining > 0:
+                self._start_idle_timer(remaining)
+                return
+            self._close_connection()
 
     def _close_connection(self) -> None:
+        if self._con is not None and not self.in_memory:
+            # No other process can open the file before we let go: write the deferred audit
+            # rows now and nobody ever reads a log without them.
+            try:
+                self.audit.flush(self._con)
+            except duckdb.Error as e:
+                warnings.warn(f"ucsql could not write {len(self.audit)} audit rows of reads to "
+                              f"{self.path}: {e}; they are kept and written at the next opening.",
+                              RuntimeWarning, stacklevel=2)
         for cur in self._cursors:
             with contextlib.suppress(duckdb.Error):
                 cur.close()
@@ -276,8 +299,13 @@ class Metastore:
             generation = self._generation
         for name in queries.names("session"):
             queries.run(cur, name)
-        self._local.state = (generation, cur, set())
+        self._local.state = (generation, cur, set(), {})
         return cur
+
+    def cursor_state(self, cur: duckdb.DuckDBPyConnection) -> dict:
+        """Facts the engine keeps about what this thread's cursor holds (e.g. whose
+        ucsql_visible_now it is); they go with the cursor when the file is released."""
+        return self._local.state[3]
 
     def ensure_views(self, cur: duckdb.DuckDBPyConnection, views) -> None:
         """Create the TEMP views of the system views a query reads, once per cursor (they are
@@ -307,6 +335,12 @@ class Metastore:
                 with contextlib.suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
                 raise
+
+    def flush_audit(self) -> None:
+        """Write the audit rows of reads that are waiting (ucsql.audit) now, e.g. before
+        reading the log's table directly."""
+        with self.lease():
+            self.audit.flush(self._con)
 
     def collect_garbage(self) -> list[str]:
         """Remove model files no version needs (see ucsql.gc); return their paths. Refused while

@@ -38,6 +38,7 @@ from sqlglot import exp
 from . import dialect as d
 from . import names
 from .api import Catalog, connect, default_principal
+from .epoch_cache import EpochCache
 from .errors import InvalidArgument, PermissionDenied, UcsqlError
 from .result import Result
 
@@ -124,6 +125,7 @@ class UcsqlRegistryStore(AbstractStore):
         self.store_uri = store_uri
         self.tracking_uri = tracking_uri
         self.path = os.path.abspath(metastore_path(store_uri))
+        self._searches = EpochCache(capacity=256)  # compiled searches (see _compiled)
         try:
             self._catalog = connect(self.path, default_principal())
         except UcsqlError as e:
@@ -187,11 +189,22 @@ class UcsqlRegistryStore(AbstractStore):
             aliases=aliases,
         )
 
+    def _compiled(self, compile, filter_string, max_results, order_by, page_token):
+        """A search compiled once per distinct request: clients repeat the same searches, and
+        compiling (MLflow's filter parser, then SQL generation) costs more than running them."""
+        key = (compile.__name__, filter_string, max_results, tuple(order_by or ()), page_token)
+        search = self._searches.get(key)
+        if search is None:
+            search = compile(filter_string, max_results, order_by, page_token)
+            self._searches.put(key, search)
+        return search
+
     @_mlflow_errors
     def search_registered_models(self, filter_string=None, max_results=None, order_by=None,
                                  page_token=None):
         from . import mlflow_search
-        search = mlflow_search.compile_model_search(filter_string, max_results, order_by, page_token)
+        search = self._compiled(mlflow_search.compile_model_search, filter_string, max_results,
+                                order_by, page_token)
         rows = _rows(self.catalog.sql(search.sql, search.params))
         token = mlflow_search.next_page_token(search, len(rows))
         return PagedList([self._registered_model(r) for r in rows[: search.max_results]], token)
@@ -371,7 +384,8 @@ class UcsqlRegistryStore(AbstractStore):
     def search_model_versions(self, filter_string=None, max_results=None, order_by=None,
                               page_token=None):
         from . import mlflow_search
-        search = mlflow_search.compile_version_search(filter_string, max_results, order_by, page_token)
+        search = self._compiled(mlflow_search.compile_version_search, filter_string, max_results,
+                                order_by, page_token)
         rows = _rows(self.catalog.sql(search.sql, search.params))
         token = mlflow_search.next_page_token(search, len(rows))
         return PagedList([self._model_version(r) for r in rows[: search.max_results]], token)

@@ -21,9 +21,12 @@ _CHUNK = 8 << 20  # report at least every 8 MB, so one large weights file still 
 
 
 class ModelStorage(Protocol):
-    def stage(self, source: Path, root: Path, progress: Progress | None = None) -> Path:
+    def stage(self, source: Path, root: Path, progress: Progress | None = None, *,
+              managed: bool = False) -> Path:
         """Copy ``source`` (a directory) into a new staging folder under ``root``; return it.
-        ``progress`` is called with the bytes copied so far and the total."""
+        ``progress`` is called with the bytes copied so far and the total. ``managed``: the
+        source is a published folder of this storage (its files never change), so the copy
+        may share their bytes."""
 
     def publish(self, staged: Path, root: Path, model_id: int) -> str:
         """Move a staged folder to its final place; return the storage location."""
@@ -35,11 +38,18 @@ class ModelStorage(Protocol):
 class LocalStorage:
     """Model files in directories: ``<root>/models/<model id>/<uuid>``."""
 
-    def stage(self, source: Path, root: Path, progress: Progress | None = None) -> Path:
+    def stage(self, source: Path, root: Path, progress: Progress | None = None, *,
+              managed: bool = False) -> Path:
         staging = root / ".staging" / uuid.uuid4().hex
         staging.parent.mkdir(parents=True, exist_ok=True)
         try:
-            copy = shutil.copy2 if progress is None else _counting_copy(source, progress)
+            if managed:
+                # Published files are never modified (loading copies them out), so a copy of a
+                # version within the registry is a set of hard links: instant whatever the model's
+                # size, and each folder can still be deleted on its own.
+                copy = _link_or_copy
+            else:
+                copy = shutil.copy2 if progress is None else _counting_copy(source, progress)
             shutil.copytree(source, staging, symlinks=False, copy_function=copy)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -54,6 +64,15 @@ class LocalStorage:
 
     def discard(self, location: str | Path) -> None:
         shutil.rmtree(location, ignore_errors=True)
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    """Hard-link ``src`` as ``dst``; copy when linking is impossible (another filesystem)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
 
 
 def _counting_copy(source: Path, progress: Progress) -> Callable[[str, str], str]:

@@ -1,5 +1,9 @@
 -- Deletes $securable_id and everything in it: schemas, models, versions, aliases, tags,
 -- lineage, grants.
+-- First, bump the policy and names epochs: answers cached at the old ones no longer hold
+-- (migration 0003).
+UPDATE ucsql_epoch SET value = value + 1 WHERE name = 'policy';
+UPDATE ucsql_epoch SET value = value + 1 WHERE name = 'names';
 CREATE OR REPLACE TEMP TABLE ucsql_doomed AS
 SELECT securable_id FROM ucsql_securable_ancestry(NULL) WHERE ancestor_id = $securable_id;
 DELETE FROM ucsql_model_version_tag WHERE model_id IN (SELECT securable_id FROM ucsql_doomed);

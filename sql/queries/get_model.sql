@@ -1,12 +1,15 @@
--- GET MODEL: one row describing registered model $model_id, with its tags, aliases and the
--- latest version (the MLflow façade's RegisteredModel).
-SELECT o.full_name, o.owner, o.comment, o.created_at, o.created_by, o.updated_at, o.updated_by,
+-- GET MODEL: one row describing registered model $model_id, named $full_name (as resolved), with
+-- its tags, aliases and the latest version (the MLflow façade's RegisteredModel). Point lookups
+-- only: this runs on every MLflow call that names a model.
+SELECT $full_name AS full_name, o.name AS owner, s.comment, s.created_at, s.created_by,
+       s.updated_at, s.updated_by,
        coalesce((SELECT map_from_entries(list((t.key, t.value) ORDER BY t.key))
-                 FROM ucsql_securable_tag AS t WHERE t.securable_id = o.securable_id), MAP {}) AS tags,
+                 FROM ucsql_securable_tag AS t WHERE t.securable_id = $model_id), MAP {}) AS tags,
        coalesce((SELECT list({'alias': a.alias, 'version': a.version} ORDER BY a.alias)
-                 FROM ucsql_model_alias AS a WHERE a.model_id = o.securable_id),
+                 FROM ucsql_model_alias AS a WHERE a.model_id = $model_id),
                 []::STRUCT(alias VARCHAR, version BIGINT)[]) AS aliases,
-       (SELECT max(v.version) FROM ucsql_model_version AS v WHERE v.model_id = o.securable_id)
+       (SELECT max(v.version) FROM ucsql_model_version AS v WHERE v.model_id = $model_id)
            AS latest_version
-FROM ucsql_catalog_objects() AS o
-WHERE o.securable_id = $model_id;
+FROM ucsql_securable AS s
+JOIN ucsql_principal AS o ON o.principal_id = s.owner_id
+WHERE s.securable_id = $model_id;

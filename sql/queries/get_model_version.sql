@@ -1,13 +1,13 @@
--- GET MODEL VERSION: one row describing version $version of model $model_id, with its aliases,
--- tags and storage location (the MLflow façade's ModelVersion).
-SELECT o.full_name, v.version, v.source, v.run_id, v.run_link, v.logged_model_id, v.status,
+-- GET MODEL VERSION: one row describing version $version of model $model_id, named $full_name
+-- (as resolved), with its aliases, tags and storage location (the MLflow façade's ModelVersion).
+-- The subqueries filter on the parameters, not on v: uncorrelated, they stay point lookups.
+SELECT $full_name AS full_name, v.version, v.source, v.run_id, v.run_link, v.logged_model_id, v.status,
        v.status_message, v.storage_location, v.comment, v.created_at, v.created_by, v.updated_at,
        v.updated_by,
        coalesce((SELECT list(a.alias ORDER BY a.alias) FROM ucsql_model_alias AS a
-                 WHERE a.model_id = v.model_id AND a.version = v.version), []) AS aliases,
+                 WHERE a.model_id = $model_id AND a.version = $version), []) AS aliases,
        coalesce((SELECT map_from_entries(list((t.key, t.value) ORDER BY t.key))
                  FROM ucsql_model_version_tag AS t
-                 WHERE t.model_id = v.model_id AND t.version = v.version), MAP {}) AS tags
+                 WHERE t.model_id = $model_id AND t.version = $version), MAP {}) AS tags
 FROM ucsql_model_version AS v
-JOIN ucsql_catalog_objects() AS o ON o.securable_id = v.model_id
 WHERE v.model_id = $model_id AND v.version = $version;

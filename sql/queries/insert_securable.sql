@@ -1,6 +1,8 @@
 -- Creates a catalog, schema or model ($kind) named $name inside $parent_id, owned by $owner_id.
 -- $comment and $storage_root (MANAGED LOCATION) may be NULL; $by is the creator. Models start
 -- numbering their versions at 1.
+-- First, bump the names epoch: answers cached at the old one no longer hold (migration 0003).
+UPDATE ucsql_epoch SET value = value + 1 WHERE name = 'names';
 INSERT INTO ucsql_securable (kind, parent_id, name, owner_id, comment, storage_root, next_version,
                              created_at, created_by, updated_at, updated_by)
 VALUES ($kind, $parent_id, $name, $owner_id, $comment, $storage_root,

@@ -44,6 +44,18 @@ _HANDLERS = {
 }
 
 
+# Statements that never change the metastore: their audit rows, when allowed, may wait and be
+# written in a batch (ucsql.audit). Queries (SELECT, VALUES) are reads too.
+_READS = {
+    d.GetModel, d.GetModelVersion, d.ShowGrants, d.ShowGrantsTo, d.ShowCatalogs, d.ShowSchemas,
+    d.ShowModels, d.ShowVersions, d.ShowGroups, d.ShowGroupMembers, d.DescribeSecurable,
+}
+
+
+def is_read(node: exp.Expression) -> bool:
+    return type(node) in _READS or isinstance(node, (exp.Query, exp.Values))
+
+
 def action_name(node: exp.Expression) -> str:
     """The audit action of a statement: CREATE_MODEL, DROP_SCHEMA, GRANT, SET_ALIAS, SELECT ..."""
     kind = str(node.args.get("kind") or "").upper().replace("FUNCTION", "MODEL")

@@ -38,10 +38,12 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     storage = ctx.engine.storage
     staged = ctx.memo.get("staged")
     if staged is None:
-        read_mlmodel(source)
+        if "copied_from" not in ctx.memo:  # a copied version was checked when first registered
+            read_mlmodel(source)
         root = storage_root_for(ctx, model)
         try:
-            staged = storage.stage(Path(source), root, progress=ctx.progress)
+            staged = storage.stage(Path(source), root, progress=ctx.progress,
+                                   managed="copied_from" in ctx.memo)
         except (OSError, shutil.Error) as e:
             raise InvalidArgument(f"Cannot copy the model files from {str(source)!r}: {e}. "
                                   "Nothing was registered; fix the files and retry.") from None
@@ -87,7 +89,7 @@ def _version_source(ctx: Context, node: exp.Expression):
     src = ctx.resolve("MODEL", node.args["from_model"])
     ctx.authorize("EXECUTE", src, what=f"copy a version of {src}")
     number = _existing_version(ctx, src, ctx.value(node.args["from_version"]))
-    row = ctx.one("get_model_version", model_id=src.id, version=number)
+    row = ctx.one("get_model_version", model_id=src.id, version=number, full_name=src.full_name)
     if row["status"] != "READY":
         raise InvalidArgument(f"Version {number} of {src.full_name} is {row['status']}; only READY "
                               "versions can be copied.")
@@ -117,7 +119,7 @@ def get_model(ctx: Context, node: exp.Expression) -> Result:
     """GET MODEL m: the registered model's metadata (needs what seeing it needs)."""
     model = ctx.resolve("MODEL", node.this)
     ctx.authorize("READ_METADATA", model, what=f"read {model}")
-    return Result(ctx.table("get_model", model_id=model.id))
+    return Result(ctx.table("get_model", model_id=model.id, full_name=model.full_name))
 
 
 def get_model_version(ctx: Context, node: exp.Expression) -> Result:
@@ -135,7 +137,8 @@ def get_model_version(ctx: Context, node: exp.Expression) -> Result:
     else:
         number = _existing_version(ctx, model, ctx.value(node.args.get("version")))
     ctx.audit_name = f"{model.full_name} version {number}"
-    return Result(ctx.table("get_model_version", model_id=model.id, version=number))
+    return Result(ctx.table("get_model_version", model_id=model.id, version=number,
+                            full_name=model.full_name))
 
 
 def drop_model_version(ctx: Context, node: exp.Expression) -> Result:

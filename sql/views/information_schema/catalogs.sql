@@ -12,4 +12,4 @@ SELECT
     o.updated_by AS last_altered_by
 FROM ucsql_catalog_objects() AS o
 WHERE o.kind = 'CATALOG'
-  AND o.securable_id IN (SELECT securable_id FROM ucsql_visible(getvariable('ucsql_principal')));
+  AND o.securable_id IN (SELECT securable_id FROM ucsql_visible_now);

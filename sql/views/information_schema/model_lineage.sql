@@ -6,4 +6,4 @@ SELECT o.catalog_name, o.schema_name, o.model_name, o.full_name, l.version,
        l.digest AS dataset_digest, l.context
 FROM ucsql_model_version_lineage AS l
 JOIN ucsql_catalog_objects() AS o ON o.securable_id = l.model_id
-WHERE l.model_id IN (SELECT securable_id FROM ucsql_visible(getvariable('ucsql_principal')));
+WHERE l.model_id IN (SELECT securable_id FROM ucsql_visible_now);

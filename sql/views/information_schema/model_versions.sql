@@ -25,4 +25,4 @@ SELECT
     v.updated_by
 FROM ucsql_model_version AS v
 JOIN ucsql_catalog_objects() AS o ON o.securable_id = v.model_id
-WHERE v.model_id IN (SELECT securable_id FROM ucsql_visible(getvariable('ucsql_principal')));
+WHERE v.model_id IN (SELECT securable_id FROM ucsql_visible_now);

@@ -21,4 +21,4 @@ SELECT
              []::STRUCT(alias VARCHAR, version BIGINT)[]) AS aliases
 FROM ucsql_catalog_objects() AS o
 WHERE o.kind = 'MODEL'
-  AND o.securable_id IN (SELECT securable_id FROM ucsql_visible(getvariable('ucsql_principal')));
+  AND o.securable_id IN (SELECT securable_id FROM ucsql_visible_now);

@@ -14,7 +14,7 @@ JOIN ucsql_catalog_objects() AS o ON o.securable_id = g.securable_id
 JOIN ucsql_principal AS p ON p.principal_id = g.principal_id
 JOIN ucsql_securable AS granted_on ON granted_on.securable_id = g.granted_on_id
 WHERE o.kind = 'SCHEMA'
-  AND g.securable_id IN (SELECT securable_id FROM ucsql_visible(getvariable('ucsql_principal')))
+  AND g.securable_id IN (SELECT securable_id FROM ucsql_visible_now)
   AND (g.principal_id IN (SELECT principal_id FROM ucsql_principal_closure(getvariable('ucsql_principal')))
        OR g.securable_id IN (SELECT securable_id
                              FROM ucsql_authorize(getvariable('ucsql_principal'), NULL, 'MANAGE')

@@ -4,4 +4,4 @@ SELECT o.catalog_name, o.schema_name, t.key AS tag_name, t.value AS tag_value
 FROM ucsql_securable_tag AS t
 JOIN ucsql_catalog_objects() AS o ON o.securable_id = t.securable_id
 WHERE o.kind = 'SCHEMA'
-  AND t.securable_id IN (SELECT securable_id FROM ucsql_visible(getvariable('ucsql_principal')));
+  AND t.securable_id IN (SELECT securable_id FROM ucsql_visible_now);

@@ -1,0 +1,7 @@
+-- What the caller of the current statement may see: ucsql_visible(principal), kept in a table of
+-- this cursor (sql/queries/refresh_visible.sql fills it). The system views, SHOW lists and the
+-- MLflow search filter on it instead of evaluating the policy for every securable inside each
+-- query; the engine refills it only when the caller or an epoch (migration 0003) changed.
+CREATE OR REPLACE TEMP TABLE ucsql_visible_now (
+    securable_id BIGINT PRIMARY KEY
+);
