@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pyarrow as pa
 from sqlglot import exp
 
 from . import dialect
@@ -99,6 +100,26 @@ class Catalog:
     def execute(self, node: exp.Expression, params: Any = None) -> Result:
         """Run one already-built statement node (how the MLflow façade talks to the engine)."""
         return self.engine.execute(node, self.principal, params)
+
+    def import_versions(self, model: str, versions: pa.Table, *,
+                        files_from: tuple[str, int]) -> Result:
+        """Register every row of ``versions`` as a new READY version of ``model``, in one
+        statement: numbered next and contiguously, one privilege check, one audit row.
+
+        ``versions`` is an Arrow table with a ``source`` column (the URI to record) and
+        optionally ``run_id``, ``comment`` and ``tags`` (map<string, string>). The versions share
+        one copy of the files of version ``files_from = (model name, version)`` of this registry
+        (hard links where possible): the path for migrating registries and bulk loading, where
+        the files of many versions are the same. Needs CREATE_MODEL_VERSION on ``model`` and
+        EXECUTE on the source model, like ``ADD VERSION ... FROM MODEL``.
+        """
+        src, number = files_from
+        node = dialect.ImportModelVersions(
+            this=dialect.name_node(model), versions=exp.Placeholder(this="versions"),
+            from_model=dialect.name_node(src), from_version=exp.Literal.number(int(number)))
+        node.meta["sql"] = (f"-- import_versions: {getattr(versions, 'num_rows', '?')} versions "
+                            f"into {model} sharing the files of {src} version {number}")
+        return self.engine.execute(node, self.principal, {"versions": versions})
 
     def as_principal(self, principal: str) -> Catalog:
         """The same metastore, acting as another principal (for tests, servers, admin tools)."""

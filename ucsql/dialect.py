@@ -49,7 +49,7 @@ from sqlglot.errors import TokenError
 from sqlglot.generator import Generator
 from sqlglot.tokens import Token, TokenType
 
-from ucsql.errors import ParseError, UnsupportedStatement
+from ucsql.errors import InvalidArgument, ParseError, UnsupportedStatement
 
 
 class Statement(exp.Expression):
@@ -214,6 +214,26 @@ class ShowGrantsTo(Statement):
     """``SHOW GRANTS TO principal``."""
 
     arg_types = {"principal": True}
+
+
+def name_node(full_name: str) -> exp.Table:
+    """A dotted name as APIs take it (``prod.ml_team.iris``, each part taken literally) -> the
+    name node statements carry."""
+    parts = str(full_name).split(".")
+    if len(parts) > 3 or not all(parts):
+        raise InvalidArgument(f"Model name {full_name!r} is not valid: use catalog.schema.model, "
+                              "e.g. prod.ml_team.iris.")
+    ids = [exp.to_identifier(p, quoted=True) for p in parts]
+    return exp.Table(this=ids[-1], db=ids[-2] if len(ids) > 1 else None,
+                     catalog=ids[-3] if len(ids) > 2 else None)
+
+
+class ImportModelVersions(Statement):
+    """Bulk registration, built by ``Catalog.import_versions`` (no SQL text: its rows are an
+    Arrow table, bound as parameter ``versions``): many versions of ``this`` that share one copy
+    of the files of ``from_model`` version ``from_version``."""
+
+    arg_types = {"this": True, "versions": True, "from_model": True, "from_version": True}
 
 
 class GetModel(Statement):

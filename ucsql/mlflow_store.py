@@ -83,15 +83,7 @@ def metastore_path(uri: str) -> str:
     return urllib.parse.unquote(parsed.path)
 
 
-def _name(full_name: str) -> exp.Table:
-    """A model name as MLflow gives it (``prod.ml_team.iris``) -> the dialect's name node."""
-    parts = str(full_name).split(".")
-    if len(parts) > 3 or not all(parts):
-        raise InvalidArgument(f"Model name {full_name!r} is not valid: use catalog.schema.model, "
-                              "e.g. prod.ml_team.iris.")
-    ids = [exp.to_identifier(p, quoted=True) for p in parts]
-    return exp.Table(this=ids[-1], db=ids[-2] if len(ids) > 1 else None,
-                     catalog=ids[-3] if len(ids) > 2 else None)
+_name = d.name_node  # MLflow gives dotted names: prod.ml_team.iris
 
 
 def _lit(value) -> exp.Expression:

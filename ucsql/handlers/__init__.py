@@ -22,6 +22,7 @@ _HANDLERS = {
     d.SetTags: namespace.set_tags,
     d.UnsetTags: namespace.unset_tags,
     d.AddModelVersion: models.add_model_version,
+    d.ImportModelVersions: models.import_model_versions,
     d.DropModelVersion: models.drop_model_version,
     d.SetModelAlias: models.set_alias,
     d.DropModelAlias: models.drop_alias,

@@ -70,6 +70,88 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
                   f"Created version {version} of model {model.full_name}.")
 
 
+def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
+    """Bulk registration (``Catalog.import_versions``): every row of an Arrow table becomes a
+    READY version, numbered next and contiguously, all sharing one copy of an existing version's
+    files (hard links, made once). One check, one transaction, one audit row.
+
+    Needs what ADD VERSION ... FROM MODEL needs: CREATE_MODEL_VERSION on the model and EXECUTE on
+    the source version's model."""
+    model = ctx.resolve("MODEL", node.this)
+    ctx.authorize("CREATE_MODEL_VERSION", model, what=f"add versions to {model}")
+    src = ctx.resolve("MODEL", node.args["from_model"])
+    ctx.authorize("EXECUTE", src, what=f"copy a version of {src}")
+    number = _existing_version(ctx, src, ctx.value(node.args["from_version"]))
+    row = ctx.one("model_version", model_id=src.id, version=number)
+    if row["status"] != "READY":
+        raise InvalidArgument(f"Version {number} of {src.full_name} is {row['status']}; only READY "
+                              "versions can be copied.")
+    ctx.resolve("MODEL", node.this)  # audit the destination, not the source
+    rows = _import_rows(ctx.value(node.args["versions"]))
+    storage = ctx.engine.storage
+    staged = ctx.memo.get("staged")
+    if staged is None:
+        root = storage_root_for(ctx, model)
+        staged = storage.stage(Path(row["storage_location"]), root, managed=True)
+        ctx.memo.update(staged=staged, root=root)
+        ctx.memo.setdefault("discard_on_failure", []).append(lambda: storage.discard(staged))
+    counter = ctx.one("allocate_versions", model_id=model.id, count=rows.num_rows)["next_version"]
+    first = counter - rows.num_rows
+    location = storage.publish(staged, ctx.memo["root"], model.id)
+    ctx.on_rollback(lambda: Path(location).rename(staged))
+    ctx.cur.register("ucsql_import_rows", rows)
+    try:
+        ctx.q("import_model_versions", model_id=model.id, first=first, storage_location=location,
+              by=ctx.principal)
+    finally:
+        ctx.cur.unregister("ucsql_import_rows")
+    last = first + rows.num_rows - 1
+    ctx.detail = f"versions {first}-{last} from {src.full_name} version {number}"
+    return Result(pa.table({"name": [model.full_name], "first_version": [first],
+                            "last_version": [last]}),
+                  f"Imported {rows.num_rows} versions ({first}-{last}) of model {model.full_name}.")
+
+
+_IMPORT_SCHEMA = pa.schema([("n", pa.int64()), ("source", pa.string()), ("run_id", pa.string()),
+                            ("comment", pa.string()), ("tags", pa.map_(pa.string(), pa.string()))])
+
+
+def _import_rows(table) -> pa.Table:
+    """The caller's table checked and put in the shape import_model_versions.sql reads."""
+    if not isinstance(table, pa.Table) or "source" not in table.column_names:
+        raise InvalidArgument("import_versions takes a pyarrow Table with a 'source' column (and "
+                              "optionally run_id, comment, tags as map<string, string>).")
+    extra = set(table.column_names) - {"source", "run_id", "comment", "tags"}
+    if extra:
+        raise InvalidArgument(f"import_versions: unknown columns {sorted(extra)}; the columns are "
+                              "source, run_id, comment, tags.")
+    if table.num_rows == 0:
+        raise InvalidArgument("import_versions: the table has no rows; nothing to import.")
+    if table["source"].null_count:
+        raise InvalidArgument("import_versions: every row needs a source (the column has NULLs).")
+
+    def column(name, type_):
+        if name not in table.column_names:
+            return pa.nulls(table.num_rows, type_)
+        try:
+            return table[name].cast(type_)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise InvalidArgument(f"import_versions: column {name} must be {type_}: {e}") from None
+
+    tags = column("tags", _IMPORT_SCHEMA.field("tags").type)
+    for i, entries in enumerate(tags.to_pylist()):
+        if entries and len(entries) > names.MAX_TAGS:
+            raise InvalidArgument(f"import_versions: row {i} has {len(entries)} tags; a version "
+                                  f"may carry at most {names.MAX_TAGS}.")
+        for key, value in entries or []:
+            names.tag_value(names.tag_key(key), value)
+    comments = column("comment", pa.string())
+    for text in comments.to_pylist():
+        names.comment(text)
+    return pa.table([pa.array(range(table.num_rows), pa.int64()), column("source", pa.string()),
+                     column("run_id", pa.string()), comments, tags], schema=_IMPORT_SCHEMA)
+
+
 def _version_source(ctx: Context, node: exp.Expression):
     """(directory to copy, source to record, run id, run link, logged model id) of ADD VERSION.
 
@@ -147,7 +229,8 @@ def drop_model_version(ctx: Context, node: exp.Expression) -> Result:
     number = _existing_version(ctx, model, ctx.value(node.args["version"]))
     location = ctx.one("model_version", model_id=model.id, version=number)["storage_location"]
     ctx.q("delete_model_version", model_id=model.id, version=number)
-    if location:
+    # Versions of one bulk import share their files: they go with the last of them.
+    if location and not ctx.one("shared_location", storage_location=location)["shared"]:
         ctx.after_commit(lambda: ctx.engine.storage.discard(location))
     ctx.audit_name = f"{model.full_name} version {number}"
     return Result.done(f"Dropped version {number} of model {model.full_name}.")
