@@ -36,11 +36,11 @@ FULL = {
     "cold_start": {"repeat": 5},
 }
 QUICK = {
-    "registry": {"scales": [200, 2_000], "count": 20, "warmup": 3},
-    "governance": {"groups": 200, "grants": 2_000, "models": 200, "repeat": 10},
-    "analytics": {"versions": 20_000, "repeat": 3},
+    "registry": {"scales": [200, 2_000], "count": 10, "warmup": 2},
+    "governance": {"groups": 200, "grants": 2_000, "models": 200, "repeat": 5},
+    "analytics": {"versions": 20_000, "repeat": 2},
     "concurrency": {"writers": 2, "per_writer": 10},
-    "cold_start": {"repeat": 2},
+    "cold_start": {"repeat": 1},
 }
 
 
