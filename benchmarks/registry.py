@@ -152,7 +152,8 @@ def version_counts(ucsql_path: Path, sqlite_db: Path) -> dict[str, int]:
     with ucsql.connect(ucsql_path, principal=ADMIN) as cat:
         u = cat.sql("SELECT count(*) FROM system.information_schema.model_versions").scalar()
     with sqlite3.connect(sqlite_db) as con:
-        s = con.execute("SELECT count(*) FROM model_versions").fetchone()[0]
+        s = con.execute("SELECT count(*) FROM model_versions "  # deletes are soft in MLflow
+                        "WHERE current_stage != 'Deleted_Internal'").fetchone()[0]
     return {"ucsql": u, "sqlite": s}
 
 

@@ -35,37 +35,21 @@ def progress(message: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def has_bulk_import(cat) -> bool:
-    return hasattr(cat, "import_versions")
-
-
 def import_versions(cat, model: str, rows: list[dict], files_from: tuple[str, int]) -> int:
     """Add ``rows`` ({source, run_id, comment, tags}) as new versions of ``model``, sharing the
-    files of version ``files_from``; return how many were added.
-
-    Uses the supported bulk path ``Catalog.import_versions`` (batches of 10k rows, one audit row
-    per call); on a ucsql without it, one ADD VERSION statement per row (files copied each time:
-    correct, only slow)."""
-    if has_bulk_import(cat):
-        schema = pa.schema([("source", pa.string()), ("run_id", pa.string()),
-                            ("comment", pa.string()), ("tags", pa.map_(pa.string(), pa.string()))])
-        for start in range(0, len(rows), BATCH):
-            chunk = rows[start:start + BATCH]
-            table = pa.table({
-                "source": [r["source"] for r in chunk],
-                "run_id": [r.get("run_id") for r in chunk],
-                "comment": [r.get("comment") for r in chunk],
-                "tags": [list((r.get("tags") or {}).items()) for r in chunk],
-            }, schema=schema)
-            cat.import_versions(model, table, files_from=files_from)
-        return len(rows)
-    directory = cat.sql("GET MODEL VERSION " + files_from[0] + " VERSION " + str(files_from[1])
-                        ).table.to_pylist()[0]["storage_location"]
-    for r in rows:
-        tags = ", ".join(f"'{k}' = '{v}'" for k, v in (r.get("tags") or {}).items())
-        cat.sql(f"ALTER MODEL {model} ADD VERSION FROM $dir SOURCE $src"
-                + (" RUN $run" if r.get("run_id") else "") + (f" TAGS ({tags})" if tags else ""),
-                {"dir": directory, "src": r["source"], "run": r.get("run_id")})
+    files of version ``files_from``, through the supported bulk path ``Catalog.import_versions``
+    (batches of 10k rows: one privilege check and one audit row each); return how many."""
+    schema = pa.schema([("source", pa.string()), ("run_id", pa.string()),
+                        ("comment", pa.string()), ("tags", pa.map_(pa.string(), pa.string()))])
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        table = pa.table({
+            "source": [r["source"] for r in chunk],
+            "run_id": [r.get("run_id") for r in chunk],
+            "comment": [r.get("comment") for r in chunk],
+            "tags": [list((r.get("tags") or {}).items()) for r in chunk],
+        }, schema=schema)
+        cat.import_versions(model, table, files_from=files_from)
     return len(rows)
 
 
