@@ -292,7 +292,7 @@ class Engine:
         from .handlers import handler_for, is_read  # handlers import this module
 
         ctx = Context(self, principal, params if params is not None else {},
-                      statement or _canonical(node), _action_of(node))
+                      statement or _canonical(node), _action_of(node), progress=progress)
         try:  # refusals before the handler runs are audited like any other
             names.principal_name(principal)
             _check_params(params)
