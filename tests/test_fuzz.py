@@ -71,6 +71,15 @@ def fuzz(examples: int) -> settings:
     return settings(_FUZZ, max_examples=examples)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _short_query_timeout():
+    """Random queries include endless ones (WITH RECURSIVE without an end): they must come back
+    as a typed error after UCSQL_QUERY_TIMEOUT, not hang the suite."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("UCSQL_QUERY_TIMEOUT", "3")
+        yield
+
+
 # --- worlds ---------------------------------------------------------------------------------------
 
 @dataclass

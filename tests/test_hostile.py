@@ -116,3 +116,19 @@ def test_audit_log_cannot_be_changed_or_read_by_others(admin):
     with pytest.raises(UnsupportedStatement):
         admin.sql("DELETE FROM system.access.audit")
     assert audit_rows(admin)[-1] == ("admin", "DELETE", None, "DENIED")
+
+
+def test_an_endless_query_is_stopped_and_the_metastore_stays_usable(admin, monkeypatch):
+    """A recursion that never ends would run, and grow, while holding the file: it is interrupted
+    after UCSQL_QUERY_TIMEOUT seconds with an error that says how to fix it, and audited."""
+    monkeypatch.setenv("UCSQL_QUERY_TIMEOUT", "0.5")
+    endless = ("WITH RECURSIVE n AS (SELECT 1 AS i UNION ALL SELECT i + 1 FROM n) "
+               "SELECT count(*) FROM n")
+    with pytest.raises(InvalidArgument, match=r"more than 0.5 s and was stopped.*UCSQL_QUERY_TIMEOUT"):
+        admin.sql(endless)
+    assert admin.sql("SELECT 42").scalar() == 42
+    assert admin.sql("SELECT action, result FROM system.access.audit WHERE statement = ?",
+                     [endless]).fetchall() == [("SELECT", "FAILED")]
+    monkeypatch.setenv("UCSQL_QUERY_TIMEOUT", "soon")
+    with pytest.raises(InvalidArgument, match="not a positive number of seconds"):
+        admin.sql("SELECT 1")

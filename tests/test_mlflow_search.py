@@ -37,14 +37,13 @@ VERSION_COLUMNS = (
     'EPOCH_US("created_at") // 1000 AS "creation_timestamp", '
     'EPOCH_US("updated_at") // 1000 AS "last_updated_timestamp" '
     'FROM "system"."information_schema"."model_versions"')
-# Versions of a model with any version tagged as a prompt are left out (as in MLflow): a window
-# over the view flags them, then the WHERE drops them.
-VERSION_COLUMNS_NO_PROMPTS = VERSION_COLUMNS.replace(
-    'FROM "system"."information_schema"."model_versions"',
-    'FROM (SELECT *, BOOL_OR(CAST("tags"[?] = ? AS BOOLEAN)) OVER (PARTITION BY "full_name") '
-    'AS "prompt_model" FROM "system"."information_schema"."model_versions") AS "model_versions"')
+# Versions of a model with any version tagged as a prompt are left out (as in MLflow), by a last
+# condition over the tags view, after the search's own (so those still narrow the scan).
+VERSION_COLUMNS_NO_PROMPTS = VERSION_COLUMNS
 NOT_A_PROMPT_MODEL = '"tags"[?] IS DISTINCT FROM ?'
-NOT_A_PROMPT_VERSION = 'NOT "prompt_model" IS TRUE'
+NOT_A_PROMPT_VERSION = ('NOT "full_name" IN (SELECT "full_name" FROM '
+                        '"system"."information_schema"."model_version_tags" '
+                        'WHERE "tag_name" = ? AND "tag_value" = ?)')
 PROMPT = ["mlflow.prompt.is_prompt", "true"]
 CLIENT_PROMPT_FILTER = "tag.`mlflow.prompt.is_prompt` != 'true'"  # what MlflowClient adds
 
@@ -114,7 +113,7 @@ def test_version_search_filters():
         '"run_id" IN (?, ?) AND NOT "run_id" IN (?) AND "source" LIKE ? AND "full_name" <> ? '
         f'AND "tags"[?] = ? AND {NOT_A_PROMPT_VERSION} '
         'ORDER BY "version" ASC, "full_name" ASC LIMIT ? OFFSET ?')
-    assert c.params == [*PROMPT, "prod.ml.a", 2, 3, "r1", "r2", "r9", "%/src", "x", "k", "v",
+    assert c.params == ["prod.ml.a", 2, 3, "r1", "r2", "r9", "%/src", "x", "k", "v", *PROMPT,
                         4, 0]
 
 

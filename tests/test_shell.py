@@ -174,9 +174,7 @@ def test_every_syntax_form_shown_by_help_parses():
     kinds = set()
     for form in forms:
         kinds.add(type(dialect.parse(form)[0]))  # raises with line and caret if not
-    # ImportModelVersions has no SQL text (its rows are an Arrow table): Catalog.import_versions.
-    api_only = {dialect.ImportModelVersions}
-    missing = {cls.__name__ for cls in _HANDLERS if cls not in api_only} - {
+    missing = {cls.__name__ for cls in _HANDLERS if cls not in dialect.API_ONLY} - {
         cls.__name__ for cls in kinds}
     assert missing == set(), f"no \\h topic shows these statements: {missing}"
 

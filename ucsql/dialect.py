@@ -236,6 +236,10 @@ class ImportModelVersions(Statement):
     arg_types = {"this": True, "versions": True, "from_model": True, "from_version": True}
 
 
+# Statements built only through the Python API, with no SQL text (their data is not SQL).
+API_ONLY = (ImportModelVersions,)
+
+
 class GetModel(Statement):
     """``GET MODEL name``: one row describing a registered model (for the MLflow façade)."""
 

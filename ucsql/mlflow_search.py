@@ -37,7 +37,7 @@ another search is refused instead of silently skipping rows.
 
 >>> c = compile_version_search("name = 'prod.ml.Iris' AND version_number >= 2", 10, None, None)
 >>> c.params
-['mlflow.prompt.is_prompt', 'true', 'prod.ml.iris', 2, 11, 0]
+['prod.ml.iris', 2, 'mlflow.prompt.is_prompt', 'true', 11, 0]
 >>> compile_model_search("colour = 'red'", 10, None, None)
 Traceback (most recent call last):
 ...
@@ -158,9 +158,6 @@ _VERSIONS = _Search(
     max_results_limit=SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
 )
 
-# The column _source adds to the version view: is the version's model a prompt?
-_PROMPT_MODEL = "prompt_model"
-
 # Prefixes an order_by key may carry and still name an attribute.
 _ATTRIBUTE_PREFIXES = ("attribute", "attributes", "attr")
 
@@ -198,7 +195,7 @@ def compile_version_search(filter_string: str | None, max_results: int | None,
     ``max_results=None`` means MLflow's default (10000).
 
     >>> compile_version_search("run_id IN ('r1', 'r2')", 10, ["version_number"], None).params
-    ['mlflow.prompt.is_prompt', 'true', 'r1', 'r2', 11, 0]
+    ['r1', 'r2', 'mlflow.prompt.is_prompt', 'true', 11, 0]
     """
     return _compile(_VERSIONS, filter_string, max_results, order_by, page_token)
 
@@ -256,7 +253,7 @@ def _compile(search: _Search, filter_string: str | None, max_results: int | None
     query = exp.select(*(_column(c) for c in search.columns),
                        exp.alias_(_epoch_ms("created_at"), "creation_timestamp", quoted=True),
                        exp.alias_(_epoch_ms("updated_at"), "last_updated_timestamp",
-                                  quoted=True)).from_(_source(search, querying_prompts, params))
+                                  quoted=True)).from_(_view(search))
     conditions = _conditions(search, clauses, querying_prompts, params)
     if conditions:
         query = query.where(exp.and_(*conditions), copy=False)
@@ -309,25 +306,6 @@ def _parse_filter(search: _Search, filter_string: str | None) -> list[dict]:
             "name = 'prod.ml.iris' AND tags.team = 'fraud'.") from None
 
 
-def _source(search: _Search, querying_prompts: bool, params: _Params) -> exp.Expression:
-    """What the query reads: the view; for versions, unless the filter asks for prompts, the
-    view with a column saying whether the version's model is a prompt.
-
-    MLflow leaves out every version of a model with any version tagged
-    ``mlflow.prompt.is_prompt = 'true'``. A window over the model's versions, computed before
-    the WHERE, says so in one scan of the view (a ``NOT IN (SELECT ...)`` would read it twice).
-    """
-    if search is _MODELS or querying_prompts:
-        return _view(search)
-    is_prompt = exp.EQ(this=_tag(IS_PROMPT_TAG_KEY, params), expression=params.bind("true"))
-    flag = exp.Window(this=exp.func("bool_or", is_prompt),
-                      partition_by=[_column("full_name")])
-    inner = exp.select(exp.Star(), exp.alias_(flag, _PROMPT_MODEL, quoted=True)) \
-        .from_(_view(search))
-    return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(search.view,
-                                                                                 quoted=True)))
-
-
 def _conditions(search: _Search, clauses: list[dict], querying_prompts: bool,
                 params: _Params) -> list[exp.Expression]:
     """One SQL condition per clause, then the prompt exclusion (as MLflow's SqlAlchemyStore)."""
@@ -366,12 +344,18 @@ def _tag(key: str, params: _Params) -> exp.Expression:
 
 
 def _not_a_prompt(search: _Search, params: _Params) -> exp.Expression:
-    """Leave prompts out: models tagged ``mlflow.prompt.is_prompt = 'true'``; versions of a
-    model flagged by :func:`_source`."""
+    """Leave prompts out: models tagged ``mlflow.prompt.is_prompt = 'true'``; for versions, every
+    version of a model with any version so tagged (as MLflow does). The versions' test reads the
+    small tags view, after the search's own conditions, so those still narrow the scan of the
+    versions view (a window over all versions would read every version on every search)."""
     if search is _MODELS:
         return exp.NullSafeNEQ(this=_tag(IS_PROMPT_TAG_KEY, params),
                                expression=params.bind("true"))
-    return exp.Not(this=exp.Is(this=_column(_PROMPT_MODEL), expression=exp.true()))
+    prompts = exp.select(_column("full_name")).from_(
+        exp.table_("model_version_tags", db="information_schema", catalog="system", quoted=True)
+    ).where(exp.and_(exp.EQ(this=_column("tag_name"), expression=params.bind(IS_PROMPT_TAG_KEY)),
+                     exp.EQ(this=_column("tag_value"), expression=params.bind("true"))))
+    return exp.Not(this=exp.In(this=_column("full_name"), query=exp.Subquery(this=prompts)))
 
 
 def _attribute(spec: _Key, key: str, comparator: str, value: Any,

@@ -3,7 +3,7 @@
 -- only: this runs on every MLflow call that names a model.
 SELECT $full_name AS full_name, o.name AS owner, s.comment, s.created_at, s.created_by,
        s.updated_at, s.updated_by,
-       coalesce((SELECT map_from_entries(list((t.key, t.value) ORDER BY t.key))
+       coalesce((SELECT map(list(t.key ORDER BY t.key), list(t.value ORDER BY t.key))
                  FROM ucsql_securable_tag AS t WHERE t.securable_id = $model_id), MAP {}) AS tags,
        coalesce((SELECT list({'alias': a.alias, 'version': a.version} ORDER BY a.alias)
                  FROM ucsql_model_alias AS a WHERE a.model_id = $model_id),

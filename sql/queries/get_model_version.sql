@@ -6,7 +6,7 @@ SELECT $full_name AS full_name, v.version, v.source, v.run_id, v.run_link, v.log
        v.updated_by,
        coalesce((SELECT list(a.alias ORDER BY a.alias) FROM ucsql_model_alias AS a
                  WHERE a.model_id = $model_id AND a.version = $version), []) AS aliases,
-       coalesce((SELECT map_from_entries(list((t.key, t.value) ORDER BY t.key))
+       coalesce((SELECT map(list(t.key ORDER BY t.key), list(t.value ORDER BY t.key))
                  FROM ucsql_model_version_tag AS t
                  WHERE t.model_id = $model_id AND t.version = $version), MAP {}) AS tags
 FROM ucsql_model_version AS v

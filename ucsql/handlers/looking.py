@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import duckdb
 from sqlglot import exp
 
@@ -101,10 +104,35 @@ def select(ctx: Context, node: exp.Expression) -> Result:
     ctx.engine.metastore.ensure_views(ctx.cur, guarded.views)
     ctx.see()
     params = ctx.params if ctx.params else None
+    # A query can run forever (WITH RECURSIVE without an end) and eat memory while holding the
+    # file: past UCSQL_QUERY_TIMEOUT seconds it is interrupted.
+    timeout = query_timeout()
+    watchdog = threading.Timer(timeout, ctx.cur.interrupt)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         return Result(ctx.cur.sql(guarded.sql, params=params).to_arrow_table())
+    except duckdb.InterruptException:
+        raise InvalidArgument(
+            f"The query ran for more than {timeout:g} s and was stopped. Narrow it (a WHERE, a "
+            "LIMIT, a recursion that ends), or allow more time with UCSQL_QUERY_TIMEOUT=<seconds>."
+        ) from None
     except duckdb.Error as e:
         # A query the guard let through can still be wrong (an unknown column, a bad cast, a
         # missing parameter): DuckDB's message, as a ucsql error.
         message = str(e).split("\n")[0]
         raise InvalidArgument(f"The query failed: {message}") from None
+    finally:
+        watchdog.cancel()
+
+
+def query_timeout() -> float:
+    """How long a SELECT may run: UCSQL_QUERY_TIMEOUT seconds (default 60), read per query."""
+    value = os.environ.get("UCSQL_QUERY_TIMEOUT", "60")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise InvalidArgument(f"UCSQL_QUERY_TIMEOUT={value!r} is not a positive number of seconds.")
+    return seconds

@@ -14,7 +14,7 @@ SELECT
     o.updated_at,
     o.updated_by,
     o.storage_root AS storage_location,
-    coalesce((SELECT map_from_entries(list((t.key, t.value) ORDER BY t.key)) FROM ucsql_securable_tag AS t
+    coalesce((SELECT map(list(t.key ORDER BY t.key), list(t.value ORDER BY t.key)) FROM ucsql_securable_tag AS t
               WHERE t.securable_id = o.securable_id), MAP {}) AS tags,
     coalesce((SELECT list({'alias': a.alias, 'version': a.version} ORDER BY a.alias)
               FROM ucsql_model_alias AS a WHERE a.model_id = o.securable_id),
