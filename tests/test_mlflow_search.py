@@ -30,13 +30,39 @@ MODEL_COLUMNS = (
     '"aliases", EPOCH_US("created_at") // 1000 AS "creation_timestamp", '
     'EPOCH_US("updated_at") // 1000 AS "last_updated_timestamp" '
     'FROM "system"."information_schema"."registered_models"')
+# A version search filters, orders and pages the view's plain columns ("hits"), then adds the
+# tags and aliases of the page's versions only.
 VERSION_COLUMNS = (
-    'SELECT "full_name", "catalog_name", "schema_name", "model_name", "version", "comment", '
-    '"created_at", "created_by", "updated_at", "updated_by", "source", "run_id", "run_link", '
-    '"logged_model_id", "status", "status_message", "storage_location", "tags", "aliases", '
-    'EPOCH_US("created_at") // 1000 AS "creation_timestamp", '
-    'EPOCH_US("updated_at") // 1000 AS "last_updated_timestamp" '
+    'WITH hits AS (SELECT "full_name", "catalog_name", "schema_name", "model_name", "version", '
+    '"comment", "created_at", "created_by", "updated_at", "updated_by", "source", "run_id", '
+    '"run_link", "logged_model_id", "status", "status_message", "storage_location" '
     'FROM "system"."information_schema"."model_versions"')
+TAGGED = ('("full_name", "version") IN (SELECT "full_name", "version" FROM '
+          '"system"."information_schema"."model_version_tags" WHERE "tag_name" = ? AND '
+          '"tag_value" {} ?)')
+ORDER = {"default": '"updated_at" DESC, "full_name" ASC, "version" DESC',
+         "version": '"version" ASC, "full_name" ASC'}
+
+
+def page_of_versions(order: str) -> str:
+    """What follows the hits' LIMIT ? OFFSET ?: the page with its tags and aliases."""
+    hits_order = ", ".join(f'"hits".{part}' for part in ORDER[order].split(", "))
+    return (') SELECT hits.*, COALESCE("tg"."tags", MAP {}) AS "tags", '
+            'COALESCE("al"."aliases", []) AS "aliases", '
+            'EPOCH_US("hits"."created_at") // 1000 AS "creation_timestamp", '
+            'EPOCH_US("hits"."updated_at") // 1000 AS "last_updated_timestamp" FROM hits '
+            'LEFT JOIN (SELECT "full_name", "version", MAP(ARRAY_AGG("tag_name" ORDER BY '
+            '"tag_name"), ARRAY_AGG("tag_value" ORDER BY "tag_name")) AS "tags" FROM '
+            '"system"."information_schema"."model_version_tags" WHERE ("full_name", "version") '
+            'IN (SELECT "full_name", "version" FROM hits) GROUP BY "full_name", "version") AS tg '
+            'ON "tg"."full_name" = "hits"."full_name" AND "tg"."version" = "hits"."version" '
+            'LEFT JOIN (SELECT "full_name", "version", ARRAY_AGG("alias" ORDER BY "alias") AS '
+            '"aliases" FROM "system"."information_schema"."model_aliases" WHERE ("full_name", '
+            '"version") IN (SELECT "full_name", "version" FROM hits) GROUP BY "full_name", '
+            '"version") AS al ON "al"."full_name" = "hits"."full_name" AND "al"."version" = '
+            f'"hits"."version" ORDER BY {hits_order}')
+
+
 # Versions of a model with any version tagged as a prompt are left out (as in MLflow), by a last
 # condition over the tags view, after the search's own (so those still narrow the scan).
 VERSION_COLUMNS_NO_PROMPTS = VERSION_COLUMNS
@@ -98,7 +124,7 @@ def test_version_search_default_order_is_mlflows():
     c = compile_version_search(None, None, None, None)
     assert c.sql == (
         f'{VERSION_COLUMNS_NO_PROMPTS} WHERE {NOT_A_PROMPT_VERSION} '
-        'ORDER BY "updated_at" DESC, "full_name" ASC, "version" DESC LIMIT ? OFFSET ?')
+        f'ORDER BY {ORDER["default"]} LIMIT ? OFFSET ?{page_of_versions("default")}')
     assert c.params == [*PROMPT, 10001, 0]
     assert c.max_results == 10000
 
@@ -111,17 +137,16 @@ def test_version_search_filters():
     assert c.sql == (
         f'{VERSION_COLUMNS_NO_PROMPTS} WHERE "full_name" = ? AND "version" >= ? AND "version" <> ? AND '
         '"run_id" IN (?, ?) AND NOT "run_id" IN (?) AND "source" LIKE ? AND "full_name" <> ? '
-        f'AND "tags"[?] = ? AND {NOT_A_PROMPT_VERSION} '
-        'ORDER BY "version" ASC, "full_name" ASC LIMIT ? OFFSET ?')
+        f'AND {TAGGED.format("=")} AND {NOT_A_PROMPT_VERSION} '
+        f'ORDER BY {ORDER["version"]} LIMIT ? OFFSET ?{page_of_versions("version")}')
     assert c.params == ["prod.ml.a", 2, 3, "r1", "r2", "r9", "%/src", "x", "k", "v", *PROMPT,
                         4, 0]
 
 
 def test_version_search_for_prompts_reads_the_view_directly():
     c = compile_version_search("tags.`mlflow.prompt.is_prompt` = 'true'", 10, None, None)
-    assert c.sql == (f'{VERSION_COLUMNS} WHERE "tags"[?] = ? '
-                     'ORDER BY "updated_at" DESC, "full_name" ASC, "version" DESC '
-                     'LIMIT ? OFFSET ?')
+    assert c.sql == (f'{VERSION_COLUMNS} WHERE {TAGGED.format("=")} '
+                     f'ORDER BY {ORDER["default"]} LIMIT ? OFFSET ?{page_of_versions("default")}')
     assert c.params == [*PROMPT, 11, 0]
 
 
@@ -234,7 +259,8 @@ def test_bad_order_by(compile_, order_by, message):
 
 def test_order_by_accepts_backticks_and_attribute_prefix():
     c = compile_version_search(None, 10, ["`version_number` desc", "attribute.name"], None)
-    assert c.sql.endswith('ORDER BY "version" DESC, "full_name" ASC LIMIT ? OFFSET ?')
+    assert 'ORDER BY "version" DESC, "full_name" ASC LIMIT ? OFFSET ?)' in c.sql
+    assert c.sql.endswith('ORDER BY "hits"."version" DESC, "hits"."full_name" ASC')
 
 
 def _token(payload) -> str:

@@ -63,6 +63,7 @@ from mlflow.store.model_registry import (
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD,
 )
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
+import sqlglot
 from sqlglot import exp
 
 from .errors import InvalidArgument
@@ -231,10 +232,10 @@ def _column(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
 
-def _epoch_ms(column: str) -> exp.Expression:
+def _epoch_ms(column: str, table: str | None = None) -> exp.Expression:
     """``epoch_us(t) // 1000``: whole milliseconds, truncated like MLflow's ``int(time * 1000)``
     (DuckDB's ``epoch_ms`` rounds to the nearest)."""
-    return exp.IntDiv(this=exp.func("epoch_us", _column(column)),
+    return exp.IntDiv(this=exp.func("epoch_us", exp.column(column, table=table, quoted=True)),
                       expression=exp.Literal.number(1000))
 
 
@@ -250,15 +251,16 @@ def _compile(search: _Search, filter_string: str | None, max_results: int | None
 
     params = _Params()
     querying_prompts = _is_querying_prompts(clauses)
-    query = exp.select(*(_column(c) for c in search.columns),
-                       exp.alias_(_epoch_ms("created_at"), "creation_timestamp", quoted=True),
-                       exp.alias_(_epoch_ms("updated_at"), "last_updated_timestamp",
-                                  quoted=True)).from_(_view(search))
+    # Versions: tags and aliases are aggregated only for the page's rows (see _enrich_versions);
+    # the filter, order and page run over the view's plain columns.
+    plain = [c for c in search.columns if search is _MODELS or c not in ("tags", "aliases")]
+    query = exp.select(*(_column(c) for c in plain)).from_(_view(search))
+    if search is _MODELS:
+        query = query.select(*_epoch_columns(), copy=False)
     conditions = _conditions(search, clauses, querying_prompts, params)
     if conditions:
         query = query.where(exp.and_(*conditions), copy=False)
-    query = query.order_by(*(exp.Ordered(this=_column(c), desc=not asc, nulls_first=False)
-                             for c, asc in order), copy=False)
+    query = query.order_by(*_ordering(order), copy=False)
 
     # The fingerprint covers the query and its filter values, not the page.
     fingerprint = hashlib.sha256(json.dumps(
@@ -267,10 +269,66 @@ def _compile(search: _Search, filter_string: str | None, max_results: int | None
 
     query = query.limit(params.bind(max_results + 1), copy=False)
     query = query.offset(params.bind(offset), copy=False)
+    if search is _VERSIONS:
+        query = _enrich_versions(query, order)
     placeholders = sum(1 for _ in query.find_all(exp.Placeholder))
     assert placeholders == len(params.values), "every ? has exactly one value"
     return CompiledSearch(sql=query.sql(dialect="duckdb"), params=params.values, offset=offset,
                           max_results=max_results, fingerprint=fingerprint)
+
+
+def _ordering(order: list[tuple[str, bool]], table: str | None = None) -> list[exp.Ordered]:
+    return [exp.Ordered(this=exp.column(c, table=table, quoted=True), desc=not asc,
+                        nulls_first=False) for c, asc in order]
+
+
+def _epoch_columns(table: str | None = None) -> list[exp.Expression]:
+    return [exp.alias_(_epoch_ms("created_at", table), "creation_timestamp", quoted=True),
+            exp.alias_(_epoch_ms("updated_at", table), "last_updated_timestamp", quoted=True)]
+
+
+def _enrich_versions(hits: exp.Select, order: list[tuple[str, bool]]) -> exp.Select:
+    """The page of versions (``hits``), with their tags and aliases.
+
+    Building the tag map of every version costs as much as the whole search again at 100k
+    versions, so the maps are aggregated only for the versions of the page: the two aggregates
+    read the tags and aliases views restricted to the page's (name, version) pairs.
+    """
+    keys = exp.select(_column("full_name"), _column("version")).from_("hits")
+    page = exp.Tuple(expressions=[_column("full_name"), _column("version")])
+
+    def per_version(view: str, value: exp.Expression, alias: str) -> exp.Select:
+        return (exp.select(_column("full_name"), _column("version"),
+                           exp.alias_(value, alias, quoted=True))
+                .from_(exp.table_(view, db="information_schema", catalog="system", quoted=True))
+                .where(exp.In(this=page, query=exp.Subquery(this=keys)))
+                .group_by(_column("full_name"), _column("version")))
+
+    def ordered_list(column: str, by: str) -> exp.Expression:
+        return exp.ArrayAgg(this=exp.Order(this=_column(column), expressions=[
+            exp.Ordered(this=_column(by), nulls_first=False)]))
+
+    tags = per_version("model_version_tags", exp.func(
+        "map", ordered_list("tag_name", "tag_name"), ordered_list("tag_value", "tag_name")), "tags")
+    aliases = per_version("model_aliases", ordered_list("alias", "alias"), "aliases")
+
+    def joined(name: str) -> exp.Expression:
+        return exp.and_(*(exp.EQ(this=exp.column(c, table=name, quoted=True),
+                                 expression=exp.column(c, table="hits", quoted=True))
+                          for c in ("full_name", "version")))
+
+    return (exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("hits")),
+                       exp.alias_(exp.func("coalesce", exp.column("tags", table="tg", quoted=True),
+                                           sqlglot.parse_one("MAP {}", read="duckdb")),
+                                  "tags", quoted=True),
+                       exp.alias_(exp.func("coalesce", exp.column("aliases", table="al", quoted=True),
+                                           exp.Array()), "aliases", quoted=True),
+                       *_epoch_columns("hits"))
+            .from_("hits")
+            .join(exp.alias_(exp.Subquery(this=tags), "tg"), on=joined("tg"), join_type="left")
+            .join(exp.alias_(exp.Subquery(this=aliases), "al"), on=joined("al"), join_type="left")
+            .with_("hits", as_=hits)
+            .order_by(*_ordering(order, "hits")))
 
 
 def _check_max_results(search: _Search, max_results: int | None) -> int:
@@ -319,7 +377,7 @@ def _conditions(search: _Search, clauses: list[dict], querying_prompts: bool,
             if comparator not in _STRING:
                 raise InvalidArgument(f"Invalid comparator for tag: {comparator}. Tags compare "
                                       "with =, !=, LIKE or ILIKE.")
-            conditions.append(_compare(_tag(key, params), comparator, value, params))
+            conditions.append(_tag_condition(search, key, comparator, value, params))
         elif kind == "attribute" and key in search.attributes:
             conditions.append(_attribute(search.attributes[key], key, comparator, value, params))
         else:
@@ -336,6 +394,21 @@ def _is_querying_prompts(clauses: list[dict]) -> bool:
             comparator, value = clause["comparator"].upper(), str(clause["value"]).lower()
             return (comparator, value) in (("=", "true"), ("!=", "false"))
     return False
+
+
+def _tag_condition(search: _Search, key: str, comparator: str, value: Any,
+                   params: _Params) -> exp.Expression:
+    """A clause on a tag. Models compare their tag map; versions look the tag up in the tags
+    view, so the versions view never builds tag maps for rows the filter drops."""
+    if search is _MODELS:
+        return _compare(_tag(key, params), comparator, value, params)
+    tagged = (exp.select(_column("full_name"), _column("version"))
+              .from_(exp.table_("model_version_tags", db="information_schema", catalog="system",
+                                quoted=True))
+              .where(exp.and_(exp.EQ(this=_column("tag_name"), expression=params.bind(key)),
+                              _compare(_column("tag_value"), comparator, value, params))))
+    return exp.In(this=exp.Tuple(expressions=[_column("full_name"), _column("version")]),
+                  query=exp.Subquery(this=tagged))
 
 
 def _tag(key: str, params: _Params) -> exp.Expression:

@@ -1,7 +1,10 @@
 -- system.information_schema.model_versions: every version of the models the caller may see,
--- with its aliases (a list) and tags (a map). The map is built from two ordered lists rather
--- than from a list of (key, value) structs: DuckDB aggregates plain lists several times faster,
--- and this view is what every search reads.
+-- with its aliases (a list) and tags (a map).
+--
+-- Shaped for speed, since every search and most analytics read it: aliases and tags are joined
+-- from one aggregate each (not computed by a subquery per row), so a query that does not select
+-- them skips them, and the tag map is built from two ordered lists, which DuckDB aggregates
+-- several times faster than a list of (key, value) structs.
 CREATE OR REPLACE TEMP VIEW sys__information_schema__model_versions AS
 SELECT
     o.catalog_name,
@@ -17,14 +20,18 @@ SELECT
     v.status_message,
     v.storage_location,
     v.comment,
-    coalesce((SELECT list(a.alias ORDER BY a.alias) FROM ucsql_model_alias AS a
-              WHERE a.model_id = v.model_id AND a.version = v.version), []) AS aliases,
-    coalesce((SELECT map(list(t.key ORDER BY t.key), list(t.value ORDER BY t.key)) FROM ucsql_model_version_tag AS t
-              WHERE t.model_id = v.model_id AND t.version = v.version), MAP {}) AS tags,
+    coalesce(a.aliases, []) AS aliases,
+    coalesce(t.tags, MAP {}) AS tags,
     v.created_at,
     v.created_by,
     v.updated_at,
     v.updated_by
 FROM ucsql_model_version AS v
 JOIN ucsql_catalog_objects() AS o ON o.securable_id = v.model_id
+LEFT JOIN (SELECT model_id, version, list(alias ORDER BY alias) AS aliases
+           FROM ucsql_model_alias GROUP BY model_id, version) AS a
+       ON a.model_id = v.model_id AND a.version = v.version
+LEFT JOIN (SELECT model_id, version, map(list(key ORDER BY key), list(value ORDER BY key)) AS tags
+           FROM ucsql_model_version_tag GROUP BY model_id, version) AS t
+       ON t.model_id = v.model_id AND t.version = v.version
 WHERE v.model_id IN (SELECT securable_id FROM ucsql_visible_now);
