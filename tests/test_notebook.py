@@ -70,7 +70,10 @@ def test_cell_magic_returns_the_last_result(ip, tmp_path):
     result = cell(ip, "%%ucsql\nCREATE CATALOG prod;\nCREATE SCHEMA prod.ml_team;\n"
                       "SHOW SCHEMAS IN prod")
     assert result.result.fetchall() == [("prod", "ml_team", "alice", None)]
-    assert ip.user_ns["_"] is result.result
+    # The cell's value is in IPython's output history (Out[n]; also `_`, unless something put a
+    # `_` in builtins, as gettext does, when IPython leaves `_` alone).
+    out = ip.user_ns["Out"]
+    assert out[max(out)] is result.result
 
 
 @pytest.mark.parametrize("placeholder", ["{note}", ":note", "$note"])
