@@ -601,3 +601,29 @@ def test_a_non_admin_cannot_read_the_audit_in_any_shape(env):
     env.admin.sql("ALTER CATALOG prod OWNER TO bob")
     with pytest.raises(PermissionDenied):
         env.as_("bob").sql("SELECT * FROM system.access.audit")
+
+
+def test_rows_of_reads_wait_in_memory_but_only_so_many(env):
+    """Allowed reads are audited in batches (ucsql.audit): their rows reach the table with the
+    next change, before any read of the log, when the file is let go, or once MAX_WAITING of them
+    are waiting, whichever comes first; never later."""
+    from ucsql.audit import MAX_WAITING
+
+    metastore = env.admin.engine.metastore
+
+    def in_table() -> int:
+        with metastore.lease():
+            return metastore.cursor().execute("SELECT count(*) FROM ucsql_audit").fetchone()[0]
+
+    metastore.flush_audit()
+    start = in_table()
+    env.admin.sql("SHOW CATALOGS")
+    assert in_table() == start  # waiting
+    env.admin.sql("CREATE CATALOG batch_1")  # a change writes the waiting row, then its own
+    assert in_table() == start + 2
+    for _ in range(MAX_WAITING):
+        env.admin.sql("SHOW CATALOGS")
+        assert len(metastore.audit) < MAX_WAITING  # never more waiting than the bound
+    assert in_table() + len(metastore.audit) == start + 2 + MAX_WAITING  # none lost, none twice
+    rows = raw_audit(env.admin)[-3:]
+    assert [r[3] for r in rows] == ["SHOW_CATALOGS"] * 3

@@ -19,8 +19,8 @@ import duckdb
 from sqlglot import exp
 
 from . import names, queries
-from .epoch_cache import EpochCache
 from .audit import MAX_WAITING
+from .epoch_cache import EpochCache
 from .errors import InvalidArgument, NotFound, PermissionDenied, UcsqlError
 from .metastore import Metastore
 from .result import Result
@@ -345,8 +345,8 @@ class Engine:
                 if read:  # an allowed read changed nothing: its row may wait (ucsql.audit)
                     audit.defer(*self._audit_row(ctx, "ALLOWED", ctx.detail))
                     if len(audit) >= MAX_WAITING:
-                        with self.metastore.transaction() as cur:
-                            audit.write_waiting(cur)
+                        with self.metastore.lease():
+                            audit.flush(self.metastore.connection())
                 _run_all(ctx._after_commit)
                 return result
         raise AssertionError("unreachable")

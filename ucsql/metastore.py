@@ -342,6 +342,12 @@ class Metastore:
         with self.lease():
             self.audit.flush(self._con)
 
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open connection (inside ``lease()`` only), e.g. for a transaction of its own."""
+        if self._con is None:
+            raise MetastoreError(f"Metastore {self.path} is not open; take a lease first.")
+        return self._con
+
     def collect_garbage(self) -> list[str]:
         """Remove model files no version needs (see ucsql.gc); return their paths. Refused while
         statements of this process are running (their files are not garbage)."""
