@@ -367,3 +367,22 @@ def test_minimal_model_dirs_register_too(env, tmp_path):
     with pytest.raises(MlflowException) as e:
         client.create_model_version(MODEL, source=str(tmp_path / "missing"))
     assert e.value.error_code == "INVALID_PARAMETER_VALUE"
+
+
+@pytest.mark.parametrize("tags", [None, {"team": "fraud"}])
+def test_a_created_model_is_described_as_reading_it_back_would(env, tags):
+    """create_registered_model describes the new model from its creation when it can (no read
+    back): what it returns must be exactly what get_registered_model says."""
+    from mlflow.entities.model_registry import RegisteredModelTag
+
+    client = env["client"]
+    made = client._get_registry_client().store.create_registered_model(
+        "Prod.ML_Team.Made", tags=[RegisteredModelTag(k, v) for k, v in (tags or {}).items()],
+        description="  first cut  ")
+    got = client.get_registered_model("prod.ml_team.made")
+    assert (made.name, made.creation_timestamp, made.last_updated_timestamp, made.description,
+            {t.key: t.value for t in made.tags} if isinstance(made.tags, list) else made.tags,
+            made.aliases) == \
+        (got.name, got.creation_timestamp, got.last_updated_timestamp, got.description,
+         got.tags, got.aliases)
+    assert made.name == "prod.ml_team.made"

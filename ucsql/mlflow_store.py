@@ -13,6 +13,7 @@ MLflow never writes into the managed copy.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import shutil
@@ -95,7 +96,15 @@ def _ms(row: dict, column: str, epoch_ms_column: str) -> int | None:
     if row.get(epoch_ms_column) is not None:
         return row[epoch_ms_column]
     ts = row.get(column)
-    return None if ts is None else int(ts.timestamp() * 1000)
+    return None if ts is None else _epoch_ms(ts)
+
+
+def _epoch_ms(ts: datetime.datetime) -> int:
+    """Whole milliseconds since the epoch, truncated (as the queries' epoch_us // 1000)."""
+    return (ts - _EPOCH) // datetime.timedelta(milliseconds=1)
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def _rows(result: Result) -> list[dict]:
@@ -144,12 +153,19 @@ class UcsqlRegistryStore(AbstractStore):
         # register_model and log_model(registered_model_name=) call this before every new version
         # and go on on RESOURCE_ALREADY_EXISTS, which the engine answers to anyone who knows the
         # model (an owner or CREATE_MODEL_VERSION holder without CREATE_MODEL included).
-        self._run(d.CreateSecurable(kind="MODEL", this=_name(name), comment=_lit(description)
-                                    if description is not None else None))
+        created = self._run(d.CreateSecurable(kind="MODEL", this=_name(name),
+                                              comment=_lit(description)
+                                              if description is not None else None)).details
         if tags:
             self._run(d.SetTags(kind="MODEL", this=_name(name), expressions=[
                 d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags]))
-        return self.get_registered_model(name)
+            return self.get_registered_model(name)
+        # A new model without tags is fully described by its creation (reading it back costs a
+        # privilege check on an object no decision is cached for yet).
+        stamp = _epoch_ms(created["created_at"])
+        return RegisteredModel(name=created["full_name"], creation_timestamp=stamp,
+                               last_updated_timestamp=stamp, description=created["comment"],
+                               tags=[], aliases=[])
 
     @_mlflow_errors
     def update_registered_model(self, name, description, deployment_job_id=None):

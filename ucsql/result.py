@@ -16,13 +16,17 @@ import pyarrow as pa
 class Result:
     """Rows as an Arrow table. ``message`` says what a changing statement did ("Created model x")."""
 
-    def __init__(self, table: pa.Table | None = None, message: str | None = None):
+    def __init__(self, table: pa.Table | None = None, message: str | None = None,
+                 details: dict[str, Any] | None = None):
         self.table = table if table is not None else pa.table({})
         self.message = message
+        # What a changing statement made, for programs (the MLflow façade describes a model it
+        # just created from it instead of reading it back); not shown.
+        self.details = details or {}
 
     @classmethod
-    def done(cls, message: str) -> Result:
-        return cls(None, message)
+    def done(cls, message: str, details: dict[str, Any] | None = None) -> Result:
+        return cls(None, message, details)
 
     @property
     def columns(self) -> list[str]:

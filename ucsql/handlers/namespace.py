@@ -64,11 +64,12 @@ def create_securable(ctx: Context, node: exp.Expression) -> Result:
             raise InvalidArgument(f"MANAGED LOCATION {location!r} is not an absolute path. "
                                   "Give a full directory path, e.g. '/data/prod'.")
         location = os.path.normpath(os.path.expanduser(location))
-    ctx.q("insert_securable", kind=kind, parent_id=parent.id, name=own,
-          owner_id=ctx.principal_id(ctx.principal),
-          comment=names.comment(ctx.text(node.args.get("comment"))),
-          storage_root=location, by=ctx.principal)
-    return Result.done(f"Created {kind.lower()} {full_name}.")
+    row = ctx.one("insert_securable", kind=kind, parent_id=parent.id, name=own,
+                  owner_id=ctx.principal_id(ctx.principal),
+                  comment=names.comment(ctx.text(node.args.get("comment"))),
+                  storage_root=location, by=ctx.principal)
+    return Result.done(f"Created {kind.lower()} {full_name}.",
+                       {"kind": kind, "full_name": full_name, **row})
 
 
 def drop_securable(ctx: Context, node: exp.Expression) -> Result:
