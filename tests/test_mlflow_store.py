@@ -279,14 +279,14 @@ def _interrupted_mid_copy(src: Path, monkeypatch):
 def _fails_after_publish(src: Path, monkeypatch):
     """The files are complete and renamed into place; recording the version then fails."""
     from ucsql.engine import Context
-    real = Context.q
+    real = Context._query
 
-    def q(self, name, /, **params):
+    def query(self, name):
         if name == "insert_model_version":
             raise RuntimeError("crash while recording the version")
-        return real(self, name, **params)
+        return real(self, name)
 
-    monkeypatch.setattr(Context, "q", q)
+    monkeypatch.setattr(Context, "_query", query)
     return (MlflowException, RuntimeError)
 
 
@@ -386,3 +386,26 @@ def test_a_created_model_is_described_as_reading_it_back_would(env, tags):
         (got.name, got.creation_timestamp, got.last_updated_timestamp, got.description,
          got.tags, got.aliases)
     assert made.name == "prod.ml_team.made"
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_a_created_version_is_described_as_reading_it_back_would(env, copy):
+    """create_model_version (and a copy within the registry) returns the version as ADD VERSION
+    described it, without reading it back: exactly what get_model_version says."""
+    from mlflow.entities.model_registry import ModelVersionTag
+
+    client = env["client"]
+    store = client._get_registry_client().store
+    client.create_registered_model(MODEL)
+    tags = [ModelVersionTag("stage", "dev"), ModelVersionTag("a", "1")]
+    made = store.create_model_version(MODEL, str(env["signed"]), run_id=None, tags=tags,
+                                      description="first")
+    if copy:
+        client.create_registered_model("prod.ml_team.copy")
+        made = store.create_model_version("prod.ml_team.copy", f"models:/{MODEL}/1", tags=tags,
+                                          description="copied")
+    got = client.get_model_version(made.name, made.version)
+    fields = ("name", "version", "creation_timestamp", "last_updated_timestamp", "description",
+              "user_id", "source", "run_id", "status", "status_message", "run_link", "aliases")
+    assert [getattr(made, f) for f in fields] == [getattr(got, f) for f in fields]
+    assert made.tags == got.tags == {"a": "1", "stage": "dev"}

@@ -263,14 +263,21 @@ class UcsqlRegistryStore(AbstractStore):
                 comment=_lit(description) if description is not None else None,
                 tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []],
                 lineage=_lit(lineage) if lineage else None)
-            [row] = _rows(self._run(node))
-        return self._created_version(row, source=source, run_id=run_id, run_link=run_link,
+            result = self._run(node)
+            [row] = _rows(result)
+        return self._created_version(row, described=result.details, source=source,
+                                     run_id=run_id, run_link=run_link,
                                      description=description, tags=tags, model_id=model_id)
 
     def _created_version(self, row: dict, *, source, run_id=None, run_link=None,
-                         description=None, tags=None, model_id=None) -> ModelVersion:
-        """The version just created. Reading it back needs EXECUTE; a principal that may add
-        versions without it (CREATE_MODEL_VERSION alone) gets what the registration knows."""
+                         description=None, tags=None, model_id=None,
+                         described: dict | None = None) -> ModelVersion:
+        """The version just created: as ADD VERSION described it (no read back, which would
+        cost a privilege check and a query), else read back. Reading it back needs EXECUTE; a
+        principal that may add versions without it (CREATE_MODEL_VERSION alone) gets what the
+        registration knows."""
+        if described:
+            return self._model_version(described)
         try:
             [full] = _rows(self._run(d.GetModelVersion(this=_name(row["name"]),
                                                        version=_lit(row["version"]))))
@@ -434,8 +441,10 @@ class UcsqlRegistryStore(AbstractStore):
             this=_name(dst_name), from_model=_name(src_name), from_version=_lit(src_version),
             comment=_lit(description) if description is not None else None,
             tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []])
-        [row] = _rows(self._run(node))
-        return self._created_version(row, source=f"models:/{src_name}/{src_version}",
+        result = self._run(node)
+        [row] = _rows(result)
+        return self._created_version(row, described=result.details,
+                                     source=f"models:/{src_name}/{src_version}",
                                      description=description, tags=tags)
 
     def _await_model_version_creation(self, mv, await_creation_for):

@@ -52,10 +52,10 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     version = ctx.one("allocate_version", model_id=model.id)["version"]
     location = storage.publish(staged, ctx.memo["root"], model.id)
     ctx.on_rollback(lambda: Path(location).rename(staged))
-    ctx.q("insert_model_version", model_id=model.id, version=version, source=recorded_source,
-          run_id=run_id, run_link=run_link, logged_model_id=logged_model_id,
-          storage_location=location, comment=names.comment(ctx.text(node.args.get("comment"))),
-          by=ctx.principal)
+    row = ctx.one("insert_model_version", model_id=model.id, version=version,
+                  source=recorded_source, run_id=run_id, run_link=run_link,
+                  logged_model_id=logged_model_id, storage_location=location,
+                  comment=names.comment(ctx.text(node.args.get("comment"))), by=ctx.principal)
     for key, value in tags:
         ctx.q("upsert_version_tag", model_id=model.id, version=version, key=key, value=value,
               by=ctx.principal)
@@ -66,8 +66,14 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
         ctx.q("copy_lineage", from_model_id=src_id, from_version=src_version, model_id=model.id,
               version=version)
     ctx.audit_name = f"{model.full_name} version {version}"
+    # The new version as GET MODEL VERSION would describe it, less its storage location (which
+    # needs EXECUTE): the MLflow façade returns it without reading it back.
+    described = {"full_name": model.full_name, "version": version, "source": recorded_source,
+                 "run_id": run_id, "run_link": run_link, "logged_model_id": logged_model_id,
+                 "status": "READY", "status_message": None, "created_by": ctx.principal,
+                 "tags": dict(sorted(tags)), "aliases": [], **row}
     return Result(pa.table({"name": [model.full_name], "version": [version]}),
-                  f"Created version {version} of model {model.full_name}.")
+                  f"Created version {version} of model {model.full_name}.", described)
 
 
 def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
