@@ -54,6 +54,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlglot
 from mlflow.exceptions import MlflowException
 from mlflow.prompt.constants import IS_PROMPT_TAG_KEY
 from mlflow.store.model_registry import (
@@ -63,7 +64,6 @@ from mlflow.store.model_registry import (
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD,
 )
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
-import sqlglot
 from sqlglot import exp
 
 from .errors import InvalidArgument
