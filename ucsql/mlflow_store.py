@@ -40,7 +40,7 @@ from . import dialect as d
 from . import names
 from .api import Catalog, connect, default_principal
 from .epoch_cache import EpochCache
-from .errors import InvalidArgument, PermissionDenied, UcsqlError
+from .errors import InvalidArgument, UcsqlError
 from .result import Result
 
 _STAGES_MESSAGE = (
@@ -263,31 +263,9 @@ class UcsqlRegistryStore(AbstractStore):
                 comment=_lit(description) if description is not None else None,
                 tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []],
                 lineage=_lit(lineage) if lineage else None)
-            result = self._run(node)
-            [row] = _rows(result)
-        return self._created_version(row, described=result.details, source=source,
-                                     run_id=run_id, run_link=run_link,
-                                     description=description, tags=tags, model_id=model_id)
-
-    def _created_version(self, row: dict, *, source, run_id=None, run_link=None,
-                         description=None, tags=None, model_id=None,
-                         described: dict | None = None) -> ModelVersion:
-        """The version just created: as ADD VERSION described it (no read back, which would
-        cost a privilege check and a query), else read back. Reading it back needs EXECUTE; a
-        principal that may add versions without it (CREATE_MODEL_VERSION alone) gets what the
-        registration knows."""
-        if described:
-            return self._model_version(described)
-        try:
-            [full] = _rows(self._run(d.GetModelVersion(this=_name(row["name"]),
-                                                       version=_lit(row["version"]))))
-        except PermissionDenied:
-            return ModelVersion(
-                name=row["name"], version=str(row["version"]), creation_timestamp=None,
-                description=description, user_id=self.catalog.principal, source=source,
-                run_id=run_id, run_link=run_link, status="READY", model_id=model_id,
-                tags=[ModelVersionTag(t.key, t.value) for t in tags or []])
-        return self._model_version(full)
+            # The version as ADD VERSION recorded it (Result.details): no read back, which
+            # would cost a statement and need EXECUTE, which registering does not.
+            return self._model_version(self._run(node).details)
 
     def _own_version(self, source) -> tuple[str, int] | None:
         """(model, version) when ``source`` is ``models:/<name>/<version>`` naming a version of
@@ -441,11 +419,7 @@ class UcsqlRegistryStore(AbstractStore):
             this=_name(dst_name), from_model=_name(src_name), from_version=_lit(src_version),
             comment=_lit(description) if description is not None else None,
             tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []])
-        result = self._run(node)
-        [row] = _rows(result)
-        return self._created_version(row, described=result.details,
-                                     source=f"models:/{src_name}/{src_version}",
-                                     description=description, tags=tags)
+        return self._model_version(self._run(node).details)
 
     def _await_model_version_creation(self, mv, await_creation_for):
         """Versions are READY when create_model_version returns: nothing to wait for."""
