@@ -35,23 +35,12 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     if len(tags) > names.MAX_TAGS:
         raise InvalidArgument(f"A version may carry at most {names.MAX_TAGS} tags, not {len(tags)}.")
     lineage = _lineage(ctx.text(node.args.get("lineage")))
-    storage = ctx.engine.storage
-    staged = ctx.memo.get("staged")
-    if staged is None:
-        if "copied_from" not in ctx.memo:  # a copied version was checked when first registered
-            read_mlmodel(source)
-        root = storage_root_for(ctx, model)
-        try:
-            staged = storage.stage(Path(source), root, progress=ctx.progress,
-                                   managed="copied_from" in ctx.memo)
-        except (OSError, shutil.Error) as e:
-            raise InvalidArgument(f"Cannot copy the model files from {str(source)!r}: {e}. "
-                                  "Nothing was registered; fix the files and retry.") from None
-        ctx.memo.update(staged=staged, root=root)
-        ctx.memo.setdefault("discard_on_failure", []).append(lambda: storage.discard(staged))
+    copied = "copied_from" in ctx.memo
+    if not copied and "staged" not in ctx.memo:  # a copy was checked when first registered
+        read_mlmodel(source)
+    _stage(ctx, model, Path(source), managed=copied)
     version = ctx.one("allocate_version", model_id=model.id)["version"]
-    location = storage.publish(staged, ctx.memo["root"], model.id)
-    ctx.on_rollback(lambda: Path(location).rename(staged))
+    location = _publish(ctx, model)
     row = ctx.one("insert_model_version", model_id=model.id, version=version,
                   source=recorded_source, run_id=run_id, run_link=run_link,
                   logged_model_id=logged_model_id, storage_location=location,
@@ -85,26 +74,12 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
     the source version's model."""
     model = ctx.resolve("MODEL", node.this)
     ctx.authorize("CREATE_MODEL_VERSION", model, what=f"add versions to {model}")
-    src = ctx.resolve("MODEL", node.args["from_model"])
-    ctx.authorize("EXECUTE", src, what=f"copy a version of {src}")
-    number = _existing_version(ctx, src, ctx.value(node.args["from_version"]))
-    row = ctx.one("model_version", model_id=src.id, version=number)
-    if row["status"] != "READY":
-        raise InvalidArgument(f"Version {number} of {src.full_name} is {row['status']}; only READY "
-                              "versions can be copied.")
-    ctx.resolve("MODEL", node.this)  # audit the destination, not the source
+    src, number, row = _source_version(ctx, node)
     rows = _import_rows(ctx.value(node.args["versions"]))
-    storage = ctx.engine.storage
-    staged = ctx.memo.get("staged")
-    if staged is None:
-        root = storage_root_for(ctx, model)
-        staged = storage.stage(Path(row["storage_location"]), root, managed=True)
-        ctx.memo.update(staged=staged, root=root)
-        ctx.memo.setdefault("discard_on_failure", []).append(lambda: storage.discard(staged))
+    _stage(ctx, model, Path(row["storage_location"]), managed=True)
     counter = ctx.one("allocate_versions", model_id=model.id, count=rows.num_rows)["next_version"]
     first = counter - rows.num_rows
-    location = storage.publish(staged, ctx.memo["root"], model.id)
-    ctx.on_rollback(lambda: Path(location).rename(staged))
+    location = _publish(ctx, model)
     ctx.cur.register("ucsql_import_rows", rows)
     try:
         ctx.q("import_model_versions", model_id=model.id, first=first, storage_location=location,
@@ -174,6 +149,17 @@ def _version_source(ctx: Context, node: exp.Expression):
         path = Path(directory).expanduser()
         recorded = ctx.text(node.args.get("source_uri")) or str(path.resolve())
         return path, recorded, run_id, run_link, logged_model_id
+    src, number, row = _source_version(ctx, node)
+    ctx.memo["copied_from"] = (src.id, number)
+    return (Path(row["storage_location"]),
+            ctx.text(node.args.get("source_uri")) or f"models:/{src.full_name}/{number}",
+            run_id or row["run_id"], run_link or row["run_link"],
+            logged_model_id or row["logged_model_id"])
+
+
+def _source_version(ctx: Context, node: exp.Expression):
+    """(source model, version number, its row) of ``FROM MODEL src VERSION n`` (a copy or an
+    import): reading its files needs EXECUTE on src, and only a READY version can be copied."""
     src = ctx.resolve("MODEL", node.args["from_model"])
     ctx.authorize("EXECUTE", src, what=f"copy a version of {src}")
     number = _existing_version(ctx, src, ctx.value(node.args["from_version"]))
@@ -182,11 +168,34 @@ def _version_source(ctx: Context, node: exp.Expression):
         raise InvalidArgument(f"Version {number} of {src.full_name} is {row['status']}; only READY "
                               "versions can be copied.")
     ctx.resolve("MODEL", node.this)  # audit the destination, not the source
-    ctx.memo["copied_from"] = (src.id, number)
-    return (Path(row["storage_location"]),
-            ctx.text(node.args.get("source_uri")) or f"models:/{src.full_name}/{number}",
-            run_id or row["run_id"], run_link or row["run_link"],
-            logged_model_id or row["logged_model_id"])
+    return src, number, row
+
+
+def _stage(ctx: Context, model, source: Path, *, managed: bool) -> None:
+    """Copy ``source`` into staging, once per statement (a retried transaction reuses the copy;
+    a failed statement discards it). Done before the version number is taken, so the slow copy
+    never runs inside a transaction that has changed the model's row. ``managed``: the source
+    is a published folder of this registry, whose files may be shared (hard links)."""
+    storage = ctx.engine.storage
+    staged = ctx.memo.get("staged")
+    if staged is None:
+        root = storage_root_for(ctx, model)
+        try:
+            staged = storage.stage(source, root, progress=ctx.progress, managed=managed)
+        except (OSError, shutil.Error) as e:
+            raise InvalidArgument(f"Cannot copy the model files from {str(source)!r}: {e}. "
+                                  "Nothing was registered; fix the files and retry.") from None
+        ctx.memo.update(staged=staged, root=root)
+        ctx.memo.setdefault("discard_on_failure", []).append(lambda: storage.discard(staged))
+
+
+def _publish(ctx: Context, model) -> str:
+    """Rename the staged copy into place, right before the commit that records it; returns the
+    storage location. A rollback renames it back to staging."""
+    staged = ctx.memo["staged"]
+    location = ctx.engine.storage.publish(staged, ctx.memo["root"], model.id)
+    ctx.on_rollback(lambda: Path(location).rename(staged))
+    return location
 
 
 def _lineage(text: str | None) -> list[dict]:
