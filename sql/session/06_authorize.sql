@@ -19,7 +19,9 @@
 -- principal_name: the caller. target_id: the securable, or NULL for every securable (lists).
 -- operation_name: one of the operations below, or SEE: may the caller see the securable at all
 -- (SEE_CATALOG for a catalog, SEE_SCHEMA for a schema, READ_METADATA for a model), which lets
--- lists and views decide every securable in one pass.
+-- lists and views decide every securable in one pass; or KNOW: is the caller told that the
+-- securable exists when it tries to create it again (CREATE answers "already exists" instead of
+-- a refusal): SEE, or for a model also CREATE_MODEL_VERSION on it (register_model relies on it).
 -- Columns: securable_id, allowed, gates_ok, missing (list of {privilege, on_id}: the failed gate,
 -- else the unmet terms of alternative 1, i.e. what to grant on which securable), matched (the
 -- terms of the alternative that allowed it: the answer to "why").
@@ -75,11 +77,17 @@ requirement AS (
     FROM operation_table
     WHERE operation = operation_name
   UNION ALL
-    SELECT 'SEE', alternative, privilege, level, gated,
+    SELECT operation_name, alternative, privilege, level, gated,
            CASE operation WHEN 'SEE_CATALOG' THEN 'CATALOG' WHEN 'SEE_SCHEMA' THEN 'SCHEMA'
                           ELSE 'MODEL' END
     FROM operation_table
-    WHERE operation_name = 'SEE' AND operation IN ('SEE_CATALOG', 'SEE_SCHEMA', 'READ_METADATA')
+    WHERE operation_name IN ('SEE', 'KNOW')
+      AND operation IN ('SEE_CATALOG', 'SEE_SCHEMA', 'READ_METADATA')
+  UNION ALL
+    -- KNOW also counts whoever may add versions to the model: they work with it by name.
+    SELECT 'KNOW', 10 + alternative, privilege, level, gated, 'MODEL'
+    FROM operation_table
+    WHERE operation_name = 'KNOW' AND operation = 'CREATE_MODEL_VERSION'
 ),
 facts AS (
     SELECT DISTINCT securable_id, privilege

@@ -46,7 +46,7 @@ def create_securable(ctx: Context, node: exp.Expression) -> Result:
     existing = ctx.one("child_by_name", parent_id=parent.id, name=own)
     if existing:
         known = Securable(existing["securable_id"], kind, full_name)
-        if ctx.allowed("SEE", known) or (kind == "MODEL" and ctx.allowed("CREATE_MODEL_VERSION", known)):
+        if ctx.allowed("KNOW", known):  # the rule: sql/session/06_authorize.sql
             if node.args.get("exists"):
                 ctx.detail = "already existed"
                 return Result.done(f"{kind.title()} {full_name} already exists.")
