@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from ucsql.errors import PermissionDenied
 from ucsql.select_guard import GuardedSelect, guard_select
 
+from .conftest import Query
+
 VIEWS = {
     ("information_schema", "registered_models"): "sys__information_schema__registered_models",
     ("information_schema", "model_versions"): "sys__information_schema__model_versions",
@@ -108,12 +110,12 @@ def run(con, sql: str, params=None, principal: str = "alice"):
     ("SELECT * FROM range(3) AS r(i)", "SELECT * FROM RANGE(0, 3) AS r(i)"),
 ])
 def test_rewrite(sql, expected):
-    assert guard(sql).sql == expected
+    assert Query(guard(sql).sql) == expected
 
 
 def test_principal_is_a_quoted_literal(con):
     guarded = guard("SELECT current_user() AS me", principal="o'brien; DROP TABLE x --")
-    assert guarded.sql == "SELECT 'o''brien; DROP TABLE x --' AS me"
+    assert Query(guarded.sql) == "SELECT 'o''brien; DROP TABLE x --' AS me"
     assert con.execute(guarded.sql).fetchall() == [("o'brien; DROP TABLE x --",)]
 
 
