@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -24,12 +25,12 @@ def test_killed_during_copy_leaves_no_version(tmp_path, metastore_path):
     src = write_model_dir(tmp_path / "src")
     # A disk that stalls after the first file: the copy stops mid-way for as long as we like,
     # which makes "killed during the copy" deterministic.
-    script = ("import shutil, sys, time, ucsql\n"
-              "copyfile = shutil.copyfile\n"
-              "def stalling(src, dst, **kw):\n"
-              "    copyfile(src, dst, **kw)\n"
+    script = ("import sys, time, ucsql, ucsql.storage as storage\n"
+              "copy_file = storage._copy_file\n"
+              "def stalling(src, dst, on_bytes):\n"
+              "    copy_file(src, dst, on_bytes)\n"
               "    time.sleep(3600)\n"
-              "shutil.copyfile = stalling\n"
+              "storage._copy_file = stalling\n"
               "c = ucsql.connect(sys.argv[1], principal='admin')\n"
               "c.sql('ALTER MODEL iris ADD VERSION FROM ?', [sys.argv[2]])\n")
     proc = subprocess.Popen([sys.executable, "-c", script, str(metastore_path), str(src)],
@@ -72,10 +73,12 @@ def test_ucsql_gc_removes_published_folders_no_version_needs(tmp_path, metastore
     orphan = Path(kept).parent / "0123456789abcdef"
     orphan.mkdir()
     (orphan / "MLmodel").write_text("half")
-    out = subprocess.run([sys.executable, "-m", "ucsql", "gc", str(metastore_path)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "ucsql", "gc", str(metastore_path), "--yes"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env={**os.environ, "UCSQL_PRINCIPAL": "admin"})
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [f"removed {orphan}", "1 leftover folder removed."]
+    assert f"| {orphan} | removed |" in out.stdout
+    assert out.stdout.splitlines()[-1] == "gc removed 1 folder that no version needed."
     assert not orphan.exists() and Path(kept, "model.bin").is_file()
 
 
@@ -124,15 +127,15 @@ def test_killed_during_a_migration_leaves_the_old_schema_intact(tmp_path):
 STALL_AT = {
     # the copy into staging has begun (one file written, or linked: a copy within the registry
     # hard-links the published files)
-    "during_copy": ("import os, shutil\n"
-                    "copyfile, link = shutil.copyfile, os.link\n"
-                    "def stalling(src, dst, **kw):\n"
-                    "    copyfile(src, dst, **kw)\n"
+    "during_copy": ("import os, ucsql.storage as storage\n"
+                    "copy_file, link = storage._copy_file, os.link\n"
+                    "def stalling(src, dst, on_bytes):\n"
+                    "    copy_file(src, dst, on_bytes)\n"
                     "    stall()\n"
                     "def stalling_link(src, dst, **kw):\n"
                     "    link(src, dst, **kw)\n"
                     "    stall()\n"
-                    "shutil.copyfile, os.link = stalling, stalling_link\n"),
+                    "storage._copy_file, os.link = stalling, stalling_link\n"),
     # the files are in place under models/, the version row not yet committed
     "after_publish": ("from ucsql.storage import LocalStorage\n"
                       "publish = LocalStorage.publish\n"
@@ -193,8 +196,9 @@ def test_kill_at_each_step_of_a_registration(tmp_path, metastore_path, model_dir
         for *_, location in rows:  # every READY version has all its files
             assert sorted(p.relative_to(location).as_posix()
                           for p in Path(location).rglob("*")) == expected
-        removed = cat.engine.metastore.collect_garbage()
+        removed = cat.collect_garbage(dry_run=False).table.num_rows
         assert bool(removed) == (point == "after_publish")
+        assert cat.check().table.num_rows == 0
     models = Path(str(metastore_path) + ".models")
     assert sorted(str(p) for p in models.glob("models/*/*")) == sorted(r[3] for r in rows)
     assert not any((models / ".staging").iterdir())

@@ -258,16 +258,19 @@ def _dangling_symlink(src: Path, monkeypatch):
 
 
 def _copy_fails_after_two_files(src: Path, monkeypatch, error: BaseException | None = None):
-    real = shutil.copyfile
+    """The third file cannot be written (the disk is full): fault injection at ucsql's one
+    function that copies a file into staging."""
+    import ucsql.storage
+    real = ucsql.storage._copy_file
     copied = []
 
-    def copyfile(a, b, *args, **kwargs):
+    def copy_file(a, b, *args, **kwargs):
         if len(copied) >= 2:
-            raise error or OSError("disk full")
+            raise error or OSError(28, "No space left on device")
         copied.append(a)
         return real(a, b, *args, **kwargs)
 
-    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    monkeypatch.setattr(ucsql.storage, "_copy_file", copy_file)
     return COPY_FAILED
 
 

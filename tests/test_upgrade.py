@@ -23,6 +23,14 @@ def test_there_is_a_fixture_for_the_current_schema():
 def test_old_metastore_opens_with_everything_in_it(fixture, tmp_path, model_dir):
     path = tmp_path / "m.duckdb"
     shutil.copy(fixture, path)
+    files = Path(f"{fixture}.models")
+    if files.is_dir():  # from schema 0004 on, a metastore opens anywhere with its folder
+        shutil.copytree(files, f"{path}.models")
+        with ucsql.connect(path, principal="admin") as cat:
+            assert cat.check().table.num_rows == 0
+            [folder] = cat.sql("SELECT storage_location FROM system.information_schema."
+                               "model_versions").fetchall()[0]
+            assert Path(folder, "MLmodel").is_file() and str(tmp_path) in folder
     with ucsql.connect(path, principal="admin") as cat:
         assert cat.sql("SELECT max(version) FROM system.information_schema.model_versions").scalar() == 1
         assert cat.sql("SHOW CATALOGS").fetchall() == [

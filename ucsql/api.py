@@ -121,6 +121,29 @@ class Catalog:
                             f"into {model} sharing the files of {src} version {number}")
         return self.engine.execute(node, self.principal, {"versions": versions})
 
+    def collect_garbage(self, *, dry_run: bool = True) -> Result:
+        """Model files no version needs (left by a crash): listed, or with ``dry_run=False``
+        removed. Only inside this metastore's storage roots, never a folder any version row
+        names (``ucsql.gc``). Admin only; audited. One row per folder: path, action, reason."""
+        node = dialect.CollectGarbage(dry_run=dry_run or None)
+        node.meta["sql"] = f"-- collect_garbage(dry_run={dry_run})"
+        return self.engine.execute(node, self.principal)
+
+    def backup(self, dest: str | os.PathLike) -> Result:
+        """Copy the metastore and every version's files to the new file ``dest`` (and the folder
+        ``dest.models`` beside it): one consistent state, taken while holding the file, that
+        opens and loads where it is. Admin only; audited."""
+        node = dialect.BackupMetastore(this=exp.Literal.string(str(dest)))
+        node.meta["sql"] = f"-- backup to {dest}"
+        return self.engine.execute(node, self.principal)
+
+    def check(self) -> Result:
+        """Verify that every READY version has all its files, byte for byte, as registered: one
+        row per problem (model, version, file, problem), none when all is well. Admin only."""
+        node = dialect.CheckStorage()
+        node.meta["sql"] = "-- check the model files"
+        return self.engine.execute(node, self.principal)
+
     def as_principal(self, principal: str) -> Catalog:
         """The same metastore, acting as another principal (for tests, servers, admin tools)."""
         return Catalog(self.engine, principal)

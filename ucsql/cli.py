@@ -118,22 +118,114 @@ def terminal_width(width: int | None) -> int | None:
     return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
-def collect_garbage(metastore: str, principal: str | None) -> int:
-    """``ucsql gc METASTORE``: remove leftover model files; print what went."""
+class _Commands(click.Group):
+    """``ucsql METASTORE ...`` runs SQL (the ``sql`` command, named or not); ``ucsql gc``,
+    ``ucsql backup`` and ``ucsql check`` look after the model files. A metastore file that is
+    literally called like a command is reached as ``./gc``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help", "--version"):
+            args = ["sql", *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage("ucsql", "METASTORE [OPTIONS]   (or: ucsql COMMAND ...)")
+
+
+_PRINCIPAL = click.option("--principal", envvar="UCSQL_PRINCIPAL", metavar="NAME",
+                          help="Who you are. Default: $UCSQL_PRINCIPAL, else your login name.")
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ucsql")
+def main() -> None:
+    """ucsql: a model catalog in one DuckDB file, spoken in SQL.
+
+    \b
+    ucsql METASTORE [-c SQL | -f FILE]   run SQL, or open a shell (ucsql sql --help)
+    ucsql gc METASTORE [--yes]           remove model files no version needs
+    ucsql backup METASTORE DEST          a consistent copy of the metastore and its files
+    ucsql check METASTORE                every version's files, byte for byte
+
+    Example: ucsql models.duckdb -c "CREATE CATALOG prod; SHOW CATALOGS"
+    """
+
+
+def _open_existing(metastore: str, principal: str | None) -> Catalog:
+    """The metastore file for a maintenance command: it must exist (gc of a typo must not
+    create a new file)."""
+    import os
+    if metastore != ":memory:" and not os.path.isfile(os.path.expanduser(metastore)):
+        raise click.UsageError(f"Metastore {metastore} does not exist; give the path of an "
+                               "existing metastore file.")
+    return connect(metastore, principal or default_principal())
+
+
+def _maintenance(metastore: str, principal: str | None, work) -> int:
+    """Open the metastore, run ``work(catalog) -> (result, exit status)``, print the result."""
     try:
-        with connect(metastore, principal or default_principal()) as catalog:
-            removed = catalog.engine.metastore.collect_garbage()
-    except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
+        catalog = _open_existing(metastore, principal)
+    except UcsqlError as error:
         return report(error)
-    for path in removed:
-        click.echo(f"removed {path}")
-    click.echo(f"{len(removed)} leftover folder{'s' if len(removed) != 1 else ''} removed.")
-    return 0
+    with catalog:
+        try:
+            result, status = work(catalog)
+        except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
+            return report(error)
+    if result.table.num_rows:
+        show(result, Settings())
+    click.echo(result.message, err=status != 0)
+    return status
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@main.command("gc")
 @click.argument("metastore")
-@click.argument("gc_target", required=False, metavar="")
+@click.option("--yes", is_flag=True, help="Remove the folders (without it, only list them).")
+@_PRINCIPAL
+def gc_command(metastore: str, yes: bool, principal: str | None) -> None:
+    """Remove model files that no version needs: staging leftovers and folders of versions whose
+    registration died before it was recorded.
+
+    Without --yes it only lists them. Only this metastore's own storage roots are touched (the
+    folders that carry its marker), and never a folder that any version names. Admin only.
+
+    Example: ucsql gc models.duckdb --yes
+    """
+    sys.exit(_maintenance(metastore, principal,
+                          lambda cat: (cat.collect_garbage(dry_run=not yes), 0)))
+
+
+@main.command("backup")
+@click.argument("metastore")
+@click.argument("dest")
+@_PRINCIPAL
+def backup_command(metastore: str, dest: str, principal: str | None) -> None:
+    """Copy METASTORE and every version's files to the new file DEST (and DEST.models): one
+    consistent state, taken while holding the file, that opens and loads as it is. Admin only.
+
+    Example: ucsql backup models.duckdb backups/models-2026-12-01.duckdb
+    """
+    sys.exit(_maintenance(metastore, principal, lambda cat: (cat.backup(dest), 0)))
+
+
+@main.command("check")
+@click.argument("metastore")
+@_PRINCIPAL
+def check_command(metastore: str, principal: str | None) -> None:
+    """Check that every READY version has all its files, byte for byte, as they were when it
+    was registered. Prints each missing, changed or added file with its model and version and
+    exits with status 1 if there is any. Admin only.
+
+    Example: ucsql check models.duckdb
+    """
+    def work(catalog: Catalog):
+        result = catalog.check()
+        return result, 1 if result.table.num_rows else 0
+    sys.exit(_maintenance(metastore, principal, work))
+
+
+@main.command("sql", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("metastore")
 @click.option("-c", "--command", "scripts", multiple=True, metavar="SQL",
               help="SQL to run (';'-separated statements), then exit. Repeat to run several.")
 @click.option("-f", "--file", "script_file", type=click.Path(dir_okay=False, allow_dash=True),
@@ -145,11 +237,9 @@ def collect_garbage(metastore: str, principal: str | None) -> int:
 @click.option("--width", type=click.IntRange(20), metavar="N",
               help="Wrap tables to N columns. Default: the terminal's width (no wrapping when "
               "output is not a terminal).")
-@click.option("--principal", envvar="UCSQL_PRINCIPAL", metavar="NAME",
-              help="Who you are. Default: $UCSQL_PRINCIPAL, else your login name.")
-@click.version_option(__version__, prog_name="ucsql")
-def main(metastore: str, gc_target: str | None, scripts: tuple[str, ...],
-         script_file: str | None, fmt: str, width: int | None, principal: str | None) -> None:
+@_PRINCIPAL
+def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | None, fmt: str,
+                width: int | None, principal: str | None) -> None:
     """Run SQL against the METASTORE file (created if missing; ':memory:' for a throwaway one).
 
     With -c or -f, run that SQL and exit. Otherwise run the script piped on standard input, or,
@@ -157,14 +247,8 @@ def main(metastore: str, gc_target: str | None, scripts: tuple[str, ...],
     statement's syntax). Each statement that returns rows prints them; each change prints what
     it did. An error prints to stderr and exits with status 1.
 
-    `ucsql gc METASTORE` removes model files that no version needs (left by a crash).
-
     Example: ucsql models.duckdb -c "CREATE CATALOG prod; SHOW CATALOGS"
     """
-    if metastore == "gc" and gc_target:
-        sys.exit(collect_garbage(gc_target, principal))
-    if gc_target:
-        raise click.UsageError(f"Unexpected argument {gc_target!r}; did you mean -c?")
     script = None
     if script_file:  # read it before opening the metastore: a bad file changes nothing
         try:

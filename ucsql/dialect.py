@@ -236,8 +236,30 @@ class ImportModelVersions(Statement):
     arg_types = {"this": True, "versions": True, "from_model": True, "from_version": True}
 
 
-# Statements built only through the Python API, with no SQL text (their data is not SQL).
-API_ONLY = (ImportModelVersions,)
+class CollectGarbage(Statement):
+    """``Catalog.collect_garbage()`` / ``ucsql gc``: remove the model files no version needs
+    (``dry_run``: only list them). Admin only."""
+
+    arg_types = {"dry_run": False}
+
+
+class BackupMetastore(Statement):
+    """``Catalog.backup(dest)`` / ``ucsql backup``: a consistent copy of the metastore file and
+    of every version's files at ``this`` (a new file path). Admin only."""
+
+    arg_types = {"this": True}
+
+
+class CheckStorage(Statement):
+    """``Catalog.check()`` / ``ucsql check``: every READY version's files, byte for byte,
+    against the manifest recorded when it was registered. Admin only."""
+
+    arg_types = {}
+
+
+# Statements built only through the Python API, with no SQL text: their data is not SQL, or
+# they touch files on the machine that runs them (not for SQL sent to a server).
+API_ONLY = (ImportModelVersions, CollectGarbage, BackupMetastore, CheckStorage)
 
 
 class GetModel(Statement):

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from . import names, queries
+from . import names, queries, storage
 from .audit import MAX_WAITING
 from .epoch_cache import EpochCache
 from .errors import InvalidArgument, NotFound, PermissionDenied, UcsqlError
@@ -416,8 +416,8 @@ def storage_root_for(ctx: Context, securable: Securable) -> Path:
     if row is None:
         row = ctx.one("storage_root", securable_id=securable.id) or {"storage_root": None}
         ctx._remember("names", full, row)
-    root = row["storage_root"]
-    return Path(root) if root else ctx.engine.metastore.storage_root
+    default = ctx.engine.metastore.storage_root
+    return storage.resolve(row["storage_root"], default) if row["storage_root"] else default
 
 
 def record_refusal(engine: Engine, principal: str, action: str, statement: str, result: str,

@@ -9,43 +9,114 @@ Registration copies files into ``<root>/.staging/<uuid>`` and renames them to
 
 Both are garbage whenever no registration is in progress, which is the case while this process
 holds the metastore file with no statement running: DuckDB's lock keeps other processes out,
-and our own statements run inside leases. ``clean_staging`` runs at every opening of the file
-(cheap: it lists folders); ``collect`` also compares ``models/`` with the version rows
-(``ucsql gc``).
+and our own statements run inside leases.
+
+What gc may delete is bounded three ways, so that no version ever loses a file:
+
+* only inside *this metastore's* roots: folders whose marker (``ucsql.storage.MARKER``) names
+  this metastore's id; a root without it, or with another metastore's, is left alone and reported;
+* only folders that no version row names, READY or not, whether or not the row's location still
+  resolves: a folder counts as named when any row's location ends in its name (its uuid), so a
+  row written before a move, or pointing elsewhere, still protects it;
+* never a folder that holds another storage root inside it.
+
+``clean_staging`` runs at every opening of the file (cheap: it lists folders); ``plan`` lists
+everything garbage, and ``remove`` deletes a plan (``ucsql gc``, which shows the plan first).
 """
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import queries
+from . import queries, storage
 
 
-def _roots(cur, default_root: Path) -> list[Path]:
-    roots = [default_root] + [Path(r[0]) for r in queries.run(cur, "queries/storage_roots")[1]]
-    return [r for r in dict.fromkeys(roots) if r.is_dir()]
+@dataclass
+class Plan:
+    """What gc found: folders to remove, and roots it may not touch (with why)."""
+
+    garbage: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def clean_staging(cur, default_root: Path) -> list[str]:
-    """Remove every staging folder; return what was removed."""
+def roots(cur, default_root: Path) -> list[Path]:
+    """Every storage root this metastore records that exists: the default root and every
+    MANAGED LOCATION (resolved)."""
+    found = [default_root] + [storage.resolve(r[0], default_root)
+                              for r in queries.run(cur, "queries/storage_roots")[1]]
+    return [r for r in dict.fromkeys(found) if r.is_dir()]
+
+
+def own_roots(cur, default_root: Path, metastore_id: str) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(roots carrying this metastore's marker, [(other root, why it is skipped)])."""
+    own, skipped = [], []
+    for root in roots(cur, default_root):
+        marker = storage.marker_of(root)
+        if marker == metastore_id:
+            own.append(root)
+        elif marker is None:
+            skipped.append((root, f"it has no {storage.MARKER} marker, so nothing proves its "
+                                  "folders belong to this metastore"))
+        else:
+            skipped.append((root, f"its {storage.MARKER} marker names another metastore "
+                                  f"({marker})"))
+    return own, skipped
+
+
+def _staging_leftovers(root: Path) -> list[Path]:
+    staging = root / storage.STAGING
+    return sorted(staging.iterdir()) if staging.is_dir() else []
+
+
+def clean_staging(cur, default_root: Path, metastore_id: str) -> list[str]:
+    """Remove every staging folder of this metastore's roots; return what was removed."""
     removed = []
-    for root in _roots(cur, default_root):
-        staging = root / ".staging"
-        for leftover in sorted(staging.iterdir()) if staging.is_dir() else []:
-            shutil.rmtree(leftover, ignore_errors=True)
+    for root in own_roots(cur, default_root, metastore_id)[0]:
+        for leftover in _staging_leftovers(root):
+            if leftover.is_dir() and not leftover.is_symlink() and storage.holds_marker(leftover):
+                continue
+            _remove(leftover)
             removed.append(str(leftover))
     return removed
 
 
-def collect(cur, default_root: Path) -> list[str]:
-    """Remove staging folders and published folders no version refers to; return them."""
-    removed = clean_staging(cur, default_root)
-    kept = {str(Path(r[0])) for r in queries.run(cur, "queries/storage_locations")[1]}
-    for root in _roots(cur, default_root):
-        models = root / "models"
-        for folder in sorted(models.glob("*/*")) if models.is_dir() else []:
-            if folder.is_dir() and str(folder) not in kept:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(str(folder))
+def plan(cur, default_root: Path, metastore_id: str) -> Plan:
+    """Everything garbage in this metastore's roots: staging leftovers and published folders no
+    version row names."""
+    result = Plan()
+    own, result.skipped = own_roots(cur, default_root, metastore_id)
+    named = {Path(r[0]).name for r in queries.run(cur, "queries/storage_locations")[1]}
+    for root in own:
+        candidates = _staging_leftovers(root)
+        models = root / storage.MODELS
+        if models.is_dir():
+            for model in sorted(models.iterdir()):
+                if model.is_dir() and not model.is_symlink() and model.name.isdigit():
+                    candidates += [f for f in sorted(model.iterdir()) if f.name not in named]
+        for folder in candidates:
+            if folder.is_dir() and not folder.is_symlink() and storage.holds_marker(folder):
+                result.skipped.append((folder, "it holds another storage root"))
+            else:
+                result.garbage.append(folder)
+    return result
+
+
+def remove(found: Plan) -> list[str]:
+    """Delete the garbage of a plan; return the paths removed. Empty model folders go too."""
+    removed = []
+    for folder in found.garbage:
+        _remove(folder)
+        removed.append(str(folder))
+        parent = folder.parent
+        if parent.parent.name == storage.MODELS and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
     return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import duckdb
 
-from . import gc, queries
+from . import gc, queries, storage
 from .audit import AuditWriter, writer_for
-from .errors import MetastoreError
+from .errors import MetastoreError, UcsqlError
 
 # DuckDB is told not to touch files, load extensions or scan Python variables: every file ucsql
 # reads or writes goes through Python (ucsql.storage), so a query that slipped past the SELECT
 # guard still could not read /etc/passwd.
-_DUCKDB_CONFIG = {
+DUCKDB_CONFIG = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -64,6 +64,19 @@ def _lock_message(path: str, error: str, waited: float) -> str:
     who = f" by {holder}" if holder else " by another process"
     return (f"Metastore {path} is held{who}; waited {waited:g} s for it. Let that process finish "
             "(or close its ucsql session), or wait longer with UCSQL_LOCK_TIMEOUT=<seconds>.")
+
+
+def record_manifest(cur: duckdb.DuckDBPyConnection, recorded: str,
+                    files: list[storage.StoredFile]) -> str:
+    """Record the manifest of the folder ``recorded`` and the digest of the versions in it;
+    return the digest."""
+    queries.run(cur, "queries/insert_stored_files", storage_location=recorded,
+                paths=[f.path for f in files], sizes=[f.bytes for f in files],
+                hashes=[f.sha256 for f in files])
+    digest = storage.digest(files)
+    queries.run(cur, "queries/set_location_digest", storage_location=recorded,
+                content_digest=digest)
+    return digest
 
 
 def code_schema_version() -> int:
@@ -125,8 +138,14 @@ class Metastore:
         self.audit = AuditWriter() if self.in_memory else writer_for(self.path)
         self.views = self._view_names()
         self._schema_ready = False
+        self.metastore_id = ""
         with self.lease():
             self._upgrade(creator)
+            cur = self._con.cursor()
+            try:
+                self.metastore_id = queries.run(cur, "queries/metastore_id")[1][0][0]
+            finally:
+                cur.close()
             self._schema_ready = True
             if not self.in_memory:
                 self._clean_staging()
@@ -153,18 +172,39 @@ class Metastore:
                     continue
                 cur.execute("BEGIN TRANSACTION")
                 try:
-                    queries.run(cur, name)
+                    queries.run(cur, name, default_root=str(self.storage_root))
                     queries.run(cur, "queries/record_migration", version=version,
                                 description=name.split("/")[-1])
                     if version == 1:
                         queries.run(cur, "queries/bootstrap_metastore", admin=creator,
                                     metastore_id=str(uuid.uuid4()))
+                    if version == 4:
+                        self._digest_existing_files(cur)
                     cur.execute("COMMIT")
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
         finally:
             cur.close()
+
+    def _digest_existing_files(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Migration 0004's second half: the manifest and digest of every existing version's
+        files, from the files as they are (a folder already missing keeps no digest, and
+        ``ucsql check`` reports it), and the marker of the roots that hold them."""
+        metastore_id = queries.run(cur, "queries/metastore_id")[1][0][0]
+        for (recorded,) in queries.run(cur, "queries/undigested_locations")[1]:
+            folder = storage.resolve(recorded, self.storage_root)
+            try:
+                files = storage.manifest(folder) if folder.is_dir() else None
+            except (OSError, UcsqlError):
+                files = None
+            if files is None:
+                continue
+            record_manifest(cur, recorded, files)
+        # The folder beside the file is this metastore's by its name; the roots of MANAGED
+        # LOCATIONs are claimed the first time a version is written there, once checked.
+        if self.storage_root.is_dir():
+            storage.claim_root(self.storage_root, metastore_id)
 
     @staticmethod
     def _view_names() -> dict[tuple[str, str], str]:
@@ -203,7 +243,7 @@ class Metastore:
         delay = 0.002
         while True:
             try:
-                self._con = duckdb.connect(self.path, config=_DUCKDB_CONFIG)
+                self._con = duckdb.connect(self.path, config=DUCKDB_CONFIG)
                 break
             except duckdb.IOException as e:
                 if "lock" not in str(e).lower() or time.monotonic() >= deadline:
@@ -222,7 +262,7 @@ class Metastore:
     def _clean_staging(self) -> None:
         cur = self._con.cursor()
         try:
-            gc.clean_staging(cur, self.storage_root)
+            gc.clean_staging(cur, self.storage_root, self.metastore_id)
         finally:
             cur.close()
 
@@ -299,6 +339,7 @@ class Metastore:
             generation = self._generation
         for name in queries.names("session"):
             queries.run(cur, name)
+        queries.run(cur, "queries/set_default_root", default_root=str(self.storage_root))
         self._local.state = (generation, cur, set(), {})
         return cur
 
@@ -348,14 +389,28 @@ class Metastore:
             raise MetastoreError(f"Metastore {self.path} is not open; take a lease first.")
         return self._con
 
-    def collect_garbage(self) -> list[str]:
-        """Remove model files no version needs (see ucsql.gc); return their paths. Refused while
-        statements of this process are running (their files are not garbage)."""
-        with self._lock, self.lease():  # holding the lock: no statement can start meanwhile
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        """Inside a statement's lease: make sure no other statement of this process runs, and
+        none starts, until the block ends; no other process can either, since this one holds the
+        file. Garbage collection and backups need that (a registration in flight has files that
+        no row names yet)."""
+        with self._lock:  # lease() takes it to start: no statement can start meanwhile
             if self._leases > 1:
-                raise MetastoreError("Statements are running on this metastore in this process; "
-                                     "run gc when they are done.")
-            return gc.collect(self.cursor(), self.storage_root)
+                raise MetastoreError("Other statements are running on this metastore in this "
+                                     "process; run this when they are done.")
+            yield
+
+    def copy_database(self, dest: Path) -> None:
+        """Copy the metastore file (and its write-ahead log, which DuckDB replays on opening)
+        to ``dest``, inside ``alone()``: nothing writes to it meanwhile, so the copy is the state
+        of the last commit."""
+        if self.in_memory:
+            raise MetastoreError("An in-memory metastore has no file to back up.")
+        shutil.copyfile(self.path, dest)
+        wal = Path(self.path + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, Path(str(dest) + ".wal"))
 
     def close(self) -> None:
         with self._lock:

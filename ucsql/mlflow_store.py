@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from mlflow.entities.model_registry import (
@@ -279,10 +280,14 @@ class UcsqlRegistryStore(AbstractStore):
         return None
 
     def _download(self, source: str, tmp: str) -> str:
-        """Fetch a model from an MLflow URI (runs:/, models:/m-..., a path) into ``tmp``."""
-        local = urllib.parse.urlparse(str(source))
-        if local.scheme in ("", "file") and os.path.isdir(local.path or str(source)):
-            return local.path or str(source)
+        """The folder to copy a model from: the folder itself when the files behind ``source``
+        (a path, ``file:``, or a ``runs:/`` or ``models:/m-…`` whose artifacts are on this
+        machine's disk) are local, so the engine checks that very folder (not a copy of it:
+        files inside a storage root must be copied with FROM MODEL, which checks EXECUTE);
+        else a download through MLflow into ``tmp``."""
+        local = self._local_folder(str(source))
+        if local is not None:
+            return local
         import mlflow.artifacts
         try:
             path = mlflow.artifacts.download_artifacts(artifact_uri=str(source), dst_path=tmp,
@@ -295,6 +300,24 @@ class UcsqlRegistryStore(AbstractStore):
             # metadata, not a file of the model, so it is not copied into managed storage.
             Path(path, "registered_model_meta").unlink(missing_ok=True)
         return path
+
+    def _local_folder(self, source: str) -> str | None:
+        """The local folder behind ``source``, if MLflow would read it from this machine."""
+        uri = source
+        try:
+            if uri.startswith("runs:/"):
+                from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
+                uri = RunsArtifactRepository.get_underlying_uri(uri, self.tracking_uri)
+            elif uri.startswith("models:/m-"):
+                from mlflow.store.artifact.models_artifact_repo import ModelsArtifactRepository
+                uri = ModelsArtifactRepository.get_underlying_uri(uri)
+        except Exception:  # noqa: BLE001 - not resolvable here: MLflow's download will say why
+            return None
+        parsed = urllib.parse.urlparse(uri)
+        if parsed.scheme not in ("", "file") or parsed.netloc not in ("", "localhost"):
+            return None
+        path = urllib.request.url2pathname(parsed.path) if parsed.scheme else uri
+        return path if os.path.isdir(path) else None
 
     def _run_of_logged_model(self, model_id) -> str | None:
         """log_model passes run_id=None and the logged model's id: the run is the model's."""

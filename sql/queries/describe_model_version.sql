@@ -1,5 +1,6 @@
 -- DESCRIBE MODEL m VERSION n: (info_name, info_value) rows for version $version of $model_id,
--- its lineage (the datasets it was trained or evaluated on) included.
+-- its lineage (the datasets it was trained or evaluated on) included; its storage location only
+-- when $shows_location (the caller may load it, or is the admin).
 WITH v AS (
     SELECT v.*, o.full_name
     FROM ucsql_model_version AS v
@@ -13,19 +14,20 @@ FROM (
     UNION ALL SELECT 3, 'status', status FROM v
     UNION ALL SELECT 4, 'source', source FROM v
     UNION ALL SELECT 5, 'run_id', run_id FROM v
-    UNION ALL SELECT 6, 'storage_location', storage_location FROM v
-    UNION ALL SELECT 7, 'comment', comment FROM v
-    UNION ALL SELECT 8, 'aliases',
+    UNION ALL SELECT 6, 'storage_location', ucsql_location_path(storage_location) FROM v WHERE $shows_location
+    UNION ALL SELECT 7, 'content_digest', content_digest FROM v
+    UNION ALL SELECT 8, 'comment', comment FROM v
+    UNION ALL SELECT 9, 'aliases',
         (SELECT string_agg(alias, ', ' ORDER BY alias) FROM ucsql_model_alias
          WHERE model_id = $model_id AND version = $version) FROM v
-    UNION ALL SELECT 9, 'tags',
+    UNION ALL SELECT 10, 'tags',
         (SELECT string_agg(key || coalesce(' = ' || value, ''), ', ' ORDER BY key)
          FROM ucsql_model_version_tag WHERE model_id = $model_id AND version = $version) FROM v
-    UNION ALL SELECT 10, 'lineage',
+    UNION ALL SELECT 11, 'lineage',
         (SELECT string_agg(coalesce(name, source, '?') || coalesce(' (' || context || ')', ''), ', '
                            ORDER BY position)
          FROM ucsql_model_version_lineage WHERE model_id = $model_id AND version = $version) FROM v
-    UNION ALL SELECT 11, 'created_at', created_at::VARCHAR FROM v
-    UNION ALL SELECT 12, 'created_by', created_by FROM v
+    UNION ALL SELECT 12, 'created_at', created_at::VARCHAR FROM v
+    UNION ALL SELECT 13, 'created_by', created_by FROM v
 )
 ORDER BY ord;

@@ -8,7 +8,7 @@ FROM (
     SELECT 1 AS ord, lower(kind) || '_name' AS info_name, full_name AS info_value FROM o
     UNION ALL SELECT 2, 'owner', owner FROM o
     UNION ALL SELECT 3, 'comment', comment FROM o
-    UNION ALL SELECT 4, 'managed_location', storage_root FROM o WHERE kind <> 'MODEL'
+    UNION ALL SELECT 4, 'managed_location', ucsql_location_path(storage_root) FROM o WHERE kind <> 'MODEL'
     UNION ALL SELECT 5, 'created_at', created_at::VARCHAR FROM o
     UNION ALL SELECT 6, 'created_by', created_by FROM o
     UNION ALL SELECT 7, 'updated_at', updated_at::VARCHAR FROM o

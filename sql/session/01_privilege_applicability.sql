@@ -4,13 +4,15 @@
 -- A privilege granted on a catalog or schema is inherited by every descendant of a kind listed
 -- for it here: USE_SCHEMA granted on a catalog covers its schemas, EXECUTE on a schema covers its
 -- models. CREATE_SCHEMA, BROWSE and USE_CATALOG are listed for CATALOG only, so they do not flow
--- down; CREATE_CATALOG is listed for METASTORE only, and metastore grants never flow down.
+-- down; CREATE_CATALOG and CREATE_MANAGED_STORAGE are listed for METASTORE only, and metastore
+-- grants never flow down.
 --
 -- Created per connection as a TEMP macro: policy is code, shipped with the package, not data.
 CREATE OR REPLACE TEMP MACRO ucsql_privilege_applicability() AS TABLE
 SELECT privilege, securable_kind
 FROM (VALUES
     ('CREATE_CATALOG',       'METASTORE'),
+    ('CREATE_MANAGED_STORAGE', 'METASTORE'),
     ('USE_CATALOG',          'CATALOG'),
     ('CREATE_SCHEMA',        'CATALOG'),
     ('BROWSE',               'CATALOG'),

@@ -69,7 +69,13 @@ operation_table(operation, alternative, privilege, level, gated) AS (VALUES
     ('SEE_SCHEMA',           1, 'USE_SCHEMA',           'SCHEMA',    true),
     ('SEE_SCHEMA',           2, 'OWNER',                'METASTORE', true),
     ('SEE_SCHEMA',           3, 'BROWSE',               'CATALOG',   false),
-    -- groups, the audit log, the metastore itself
+    -- where a version's files are (its storage location): whoever may load it, and the admin
+    ('SEE_LOCATION',         1, 'EXECUTE',              'MODEL',     true),
+    ('SEE_LOCATION',         2, 'OWNER',                'METASTORE', false),
+    -- choosing where files are written and what gc may delete (MANAGED LOCATION)
+    ('CREATE_MANAGED_STORAGE', 1, 'CREATE_MANAGED_STORAGE', 'METASTORE', false),
+    ('CREATE_MANAGED_STORAGE', 2, 'OWNER',              'METASTORE', false),
+    -- groups, the audit log, the metastore itself, its files (gc, backup, check)
     ('ADMIN',                1, 'OWNER',                'METASTORE', false)
 ),
 requirement AS (

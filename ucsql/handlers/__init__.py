@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from .. import dialect as d
 from ..errors import UnsupportedStatement
-from . import access, looking, models, namespace
+from . import access, looking, maintenance, models, namespace
 
 _HANDLERS = {
     d.CreateSecurable: namespace.create_securable,
@@ -42,6 +42,9 @@ _HANDLERS = {
     d.ShowGroups: looking.show_groups,
     d.ShowGroupMembers: looking.show_group_members,
     d.DescribeSecurable: looking.describe,
+    d.CollectGarbage: maintenance.collect_garbage,
+    d.BackupMetastore: maintenance.backup,
+    d.CheckStorage: maintenance.check,
 }
 
 

@@ -78,7 +78,8 @@ def describe(ctx: Context, node: exp.Expression) -> Result:
     version = node.args.get("version")
     if version is not None:
         number = _existing_version(ctx, target, ctx.value(version))
-        return Result(ctx.table("describe_model_version", model_id=target.id, version=number))
+        return Result(ctx.table("describe_model_version", model_id=target.id, version=number,
+                                shows_location=ctx.allowed("SEE_LOCATION", target)))
     return Result(ctx.table("describe_securable", securable_id=target.id,
                         extended=bool(node.args.get("extended"))))
 

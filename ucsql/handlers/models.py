@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pyarrow as pa
 
 from sqlglot import exp
 
-from .. import names
+from .. import names, storage
 from ..engine import Context, storage_root_for
-from ..errors import InvalidArgument, NotFound
+from ..errors import InvalidArgument, NotFound, PermissionDenied
+from ..metastore import record_manifest
 from ..mlmodel import read_mlmodel
 from ..result import Result
 from .namespace import _existing_version
@@ -37,13 +37,16 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     lineage = _lineage(ctx.text(node.args.get("lineage")))
     copied = "copied_from" in ctx.memo
     if not copied and "staged" not in ctx.memo:  # a copy was checked when first registered
+        _refuse_managed_source(ctx, source)
         read_mlmodel(source)
     _stage(ctx, model, Path(source), managed=copied)
     version = ctx.one("allocate_version", model_id=model.id)["version"]
     location = _publish(ctx, model)
+    digest = _record_files(ctx, location)
     row = ctx.one("insert_model_version", model_id=model.id, version=version,
                   source=recorded_source, run_id=run_id, run_link=run_link,
                   logged_model_id=logged_model_id, storage_location=location,
+                  content_digest=digest,
                   comment=names.comment(ctx.text(node.args.get("comment"))), by=ctx.principal)
     for key, value in tags:
         ctx.q("upsert_version_tag", model_id=model.id, version=version, key=key, value=value,
@@ -51,7 +54,7 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     if lineage:
         ctx.q("insert_lineage", model_id=model.id, version=version, inputs=lineage)
     elif "copied_from" in ctx.memo:
-        src_id, src_version = ctx.memo["copied_from"]
+        src_id, src_version, _ = ctx.memo["copied_from"]
         ctx.q("copy_lineage", from_model_id=src_id, from_version=src_version, model_id=model.id,
               version=version)
     ctx.audit_name = f"{model.full_name} version {version}"
@@ -60,6 +63,7 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
     described = {"full_name": model.full_name, "version": version, "source": recorded_source,
                  "run_id": run_id, "run_link": run_link, "logged_model_id": logged_model_id,
                  "status": "READY", "status_message": None, "created_by": ctx.principal,
+                 "content_digest": digest,
                  "tags": dict(sorted(tags)), "aliases": [], **row}
     return Result(pa.table({"name": [model.full_name], "version": [version]}),
                   f"Created version {version} of model {model.full_name}.", described)
@@ -84,6 +88,7 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
     try:
         ctx.q("import_model_versions", model_id=model.id, first=first, storage_location=location,
               by=ctx.principal)
+        _record_files(ctx, location)
     finally:
         ctx.cur.unregister("ucsql_import_rows")
     last = first + rows.num_rows - 1
@@ -146,11 +151,10 @@ def _version_source(ctx: Context, node: exp.Expression):
         directory = ctx.text(node.args["source"])
         if directory is None:
             raise InvalidArgument("ADD VERSION needs FROM 'directory' or FROM MODEL name VERSION n.")
-        path = Path(directory).expanduser()
-        recorded = ctx.text(node.args.get("source_uri")) or str(path.resolve())
+        path = _real_folder(directory)
+        recorded = ctx.text(node.args.get("source_uri")) or str(path)
         return path, recorded, run_id, run_link, logged_model_id
     src, number, row = _source_version(ctx, node)
-    ctx.memo["copied_from"] = (src.id, number)
     return (Path(row["storage_location"]),
             ctx.text(node.args.get("source_uri")) or f"models:/{src.full_name}/{number}",
             run_id or row["run_id"], run_link or row["run_link"],
@@ -167,8 +171,39 @@ def _source_version(ctx: Context, node: exp.Expression):
     if row["status"] != "READY":
         raise InvalidArgument(f"Version {number} of {src.full_name} is {row['status']}; only READY "
                               "versions can be copied.")
+    recorded = ctx.one("model_version", model_id=src.id, version=number)["storage_location"]
+    ctx.memo["copied_from"] = (src.id, number, recorded)
     ctx.resolve("MODEL", node.this)  # audit the destination, not the source
     return src, number, row
+
+
+def _real_folder(directory: str) -> Path:
+    """The folder a user named, ``~`` expanded and links resolved (a link to a model folder is
+    fine; links inside it are not, see ucsql.storage)."""
+    try:
+        return Path(directory).expanduser().resolve()
+    except (OSError, RuntimeError) as e:  # a name too long, a loop of links
+        raise InvalidArgument(f"Cannot read the model folder {directory[:80]!r}"
+                              f"{'...' if len(directory) > 80 else ''}: {e}. Give the path of "
+                              "the folder that holds the MLmodel file.") from None
+
+
+def _refuse_managed_source(ctx: Context, source: Path) -> None:
+    """Files inside any storage root are registered versions (of this metastore or another), and
+    reading them needs EXECUTE on their model: ADD VERSION ... FROM MODEL checks it, a folder
+    path would not. So a source inside a storage root, or holding one, is refused."""
+    default = ctx.engine.metastore.storage_root
+    roots = [default] + [storage.resolve(r[0], default) for r in ctx.q("storage_roots")]
+    marked = storage.marked_ancestor(source)
+    inside = next((r for r in roots if storage.overlaps(source, r.resolve())), marked)
+    if inside is not None:
+        raise PermissionDenied(
+            f"Permission denied: {ctx.principal} cannot add a version from {str(source)!r}: the "
+            f"folder overlaps the managed storage of a ucsql metastore ({inside}), whose files "
+            "belong to registered versions. To copy a version, use ALTER MODEL <name> ADD "
+            "VERSION FROM MODEL <source model> VERSION <n>, which needs EXECUTE on it.",
+            principal=ctx.principal, operation=ctx.action, securable=str(source),
+            missing="EXECUTE on the version the files belong to")
 
 
 def _stage(ctx: Context, model, source: Path, *, managed: bool) -> None:
@@ -176,26 +211,42 @@ def _stage(ctx: Context, model, source: Path, *, managed: bool) -> None:
     a failed statement discards it). Done before the version number is taken, so the slow copy
     never runs inside a transaction that has changed the model's row. ``managed``: the source
     is a published folder of this registry, whose files may be shared (hard links)."""
-    storage = ctx.engine.storage
+    files = ctx.engine.storage
     staged = ctx.memo.get("staged")
     if staged is None:
         root = storage_root_for(ctx, model)
-        try:
-            staged = storage.stage(source, root, progress=ctx.progress, managed=managed)
-        except (OSError, shutil.Error) as e:
-            raise InvalidArgument(f"Cannot copy the model files from {str(source)!r}: {e}. "
-                                  "Nothing was registered; fix the files and retry.") from None
+        staged = files.stage(source, root, ctx.engine.metastore.metastore_id,
+                             progress=ctx.progress, managed=managed)
         ctx.memo.update(staged=staged, root=root)
-        ctx.memo.setdefault("discard_on_failure", []).append(lambda: storage.discard(staged))
+        ctx.memo.setdefault("discard_on_failure", []).append(lambda: files.discard(staged.path))
 
 
 def _publish(ctx: Context, model) -> str:
     """Rename the staged copy into place, right before the commit that records it; returns the
-    storage location. A rollback renames it back to staging."""
+    location to record (ucsql.storage.location). A rollback renames it back to staging."""
     staged = ctx.memo["staged"]
-    location = ctx.engine.storage.publish(staged, ctx.memo["root"], model.id)
-    ctx.on_rollback(lambda: Path(location).rename(staged))
-    return location
+    final = ctx.engine.storage.publish(staged, ctx.memo["root"], model.id)
+    ctx.on_rollback(lambda: final.rename(staged.path))
+    ctx.memo["published"] = final
+    return storage.location(final, ctx.engine.metastore.storage_root)
+
+
+def _record_files(ctx: Context, location: str) -> str:
+    """Record the manifest of the folder just published at ``location``, and the digest of the
+    versions in it; return the digest.
+
+    A copy within the registry shares its source's files, so it shares the source's manifest;
+    a source registered before manifests existed (migration 0004), whose files were already
+    missing then, has none, and its copy is hashed now."""
+    copied = ctx.memo.get("copied_from")
+    if copied is None:
+        return record_manifest(ctx.cur, location, ctx.memo["staged"].files)
+    if ctx.q("copy_stored_files", from_location=copied[2], storage_location=location):
+        files = [storage.StoredFile(*r) for r in ctx.q("stored_files", storage_location=location)]
+        digest = storage.digest(files)
+        ctx.q("set_location_digest", storage_location=location, content_digest=digest)
+        return digest
+    return record_manifest(ctx.cur, location, storage.manifest(ctx.memo["published"]))
 
 
 def _lineage(text: str | None) -> list[dict]:
@@ -246,7 +297,9 @@ def drop_model_version(ctx: Context, node: exp.Expression) -> Result:
     ctx.q("delete_model_version", model_id=model.id, version=number)
     # Versions of one bulk import share their files: they go with the last of them.
     if location and not ctx.one("shared_location", storage_location=location)["shared"]:
-        ctx.after_commit(lambda: ctx.engine.storage.discard(location))
+        ctx.q("delete_stored_files", storage_location=location)
+        folder = storage.resolve(location, ctx.engine.metastore.storage_root)
+        ctx.after_commit(lambda: ctx.engine.storage.discard(folder))
     ctx.audit_name = f"{model.full_name} version {number}"
     return Result.done(f"Dropped version {number} of model {model.full_name}.")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 
 from sqlglot import exp
 
-from .. import names
+from .. import names, storage
 from ..engine import Context, Securable
 from ..errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from ..result import Result
@@ -58,18 +58,34 @@ def create_securable(ctx: Context, node: exp.Expression) -> Result:
                             f"Use CREATE {kind} IF NOT EXISTS to ignore this.")
     location = ctx.text(node.args.get("location"))
     if location is not None:
-        if kind == "MODEL":
-            raise InvalidArgument("A model has no MANAGED LOCATION; set it on its schema or catalog.")
-        if not os.path.isabs(os.path.expanduser(location)):
-            raise InvalidArgument(f"MANAGED LOCATION {location!r} is not an absolute path. "
-                                  "Give a full directory path, e.g. '/data/prod'.")
-        location = os.path.normpath(os.path.expanduser(location))
+        location = _managed_location(ctx, kind, location)
     row = ctx.one("insert_securable", kind=kind, parent_id=parent.id, name=own,
                   owner_id=ctx.principal_id(ctx.principal),
                   comment=names.comment(ctx.text(node.args.get("comment"))),
                   storage_root=location, by=ctx.principal)
     return Result.done(f"Created {kind.lower()} {full_name}.",
                        {"kind": kind, "full_name": full_name, **row})
+
+
+def _managed_location(ctx: Context, kind: str, text: str) -> str:
+    """MANAGED LOCATION decides where files are written and what gc may delete there, so choosing
+    one is a privilege of its own (CREATE_MANAGED_STORAGE on the metastore, or the admin), and
+    the folder must be this metastore's own (ucsql.storage.managed_location). It is created, with
+    the metastore's marker, in the statement's transaction (removed again if that rolls back)."""
+    if kind == "MODEL":
+        raise InvalidArgument("A model has no MANAGED LOCATION; set it on its schema or catalog.")
+    metastore = ctx.engine.metastore
+    ctx.authorize("CREATE_MANAGED_STORAGE", ctx.resolve("METASTORE", None),
+                  what=f"choose a MANAGED LOCATION for {kind.lower()} {ctx.audit_name}")
+    others = [(f"{r['kind'].lower()} {r['full_name']}",
+               storage.resolve(r["storage_root"], metastore.storage_root).resolve())
+              for r in ctx.table("managed_locations").to_pylist()]
+    path = storage.managed_location(text, metastore.storage_root, others, metastore.metastore_id)
+    created = not path.exists()
+    storage.claim_root(path, metastore.metastore_id)
+    if created:
+        ctx.on_rollback(lambda: shutil.rmtree(path, ignore_errors=True))
+    return str(path)
 
 
 def drop_securable(ctx: Context, node: exp.Expression) -> Result:
@@ -90,12 +106,14 @@ def drop_securable(ctx: Context, node: exp.Expression) -> Result:
                 f"{kind.title()} {target.full_name} is not empty (it contains {shown}"
                 f"{' ...' if len(children) > 3 else ''}). Drop those first, or use "
                 f"DROP {kind} {target.full_name} CASCADE.")
-    locations = [r[0] for r in ctx.q("storage_locations_under", securable_id=target.id)]
+    default = ctx.engine.metastore.storage_root
+    locations = [storage.resolve(r[0], default)
+                 for r in ctx.q("storage_locations_under", securable_id=target.id)]
     ctx.q("delete_securable_tree", securable_id=target.id)
-    storage = ctx.engine.storage
+    files = ctx.engine.storage
     # Files go only once the rows are gone for good; a crash in between leaves unreferenced
     # folders, which are garbage by definition.
-    ctx.after_commit(lambda: _discard_all(storage, [loc for loc in locations if loc], ctx))
+    ctx.after_commit(lambda: _discard_all(files, [loc for loc in locations if loc], ctx))
     return Result.done(f"Dropped {kind.lower()} {target.full_name}.")
 
 

@@ -5,7 +5,7 @@ SELECT
     o.catalog_name,
     o.owner AS catalog_owner,
     o.comment,
-    o.storage_root,
+    ucsql_location_path(o.storage_root) AS storage_root,
     o.created_at AS created,
     o.created_by,
     o.updated_at AS last_altered,
