@@ -136,7 +136,9 @@ class Context:
             return None
         if isinstance(node, exp.Placeholder):
             name = node.name
-            return self._bind(None if name in ("", "?") else name.lstrip("$:"))
+            if name in ("", "?"):
+                return self._bind(None, node.meta.get("position"))
+            return self._bind(name.lstrip("$:"))
         if isinstance(node, exp.Literal):
             return node.this if node.is_string else node.this
         if isinstance(node, (exp.Identifier, exp.Var)):
@@ -151,16 +153,23 @@ class Context:
         value = self.value(node)
         return None if value is None else str(value)
 
-    def _bind(self, name: str | None) -> Any:
+    def _bind(self, name: str | None, position: int | None = None) -> Any:
+        """The value of a parameter: ``name`` for ``$name`` / ``:name`` (``$1`` is the first of a
+        list); for ``?``, the value at ``position``, the place of the ``?`` in the statement's
+        text (set by the parser), so values bind in the order they are written whatever order
+        a handler reads them in. A ``?`` without a position (a node built by code) takes the
+        next value in reading order."""
         params = self.params
         if name is None:
             if not isinstance(params, (list, tuple)):
                 raise InvalidArgument("The statement uses ? parameters; pass params as a list.")
-            if self._positional >= len(params):
+            if position is None:
+                position = self._positional
+                self._positional += 1
+            if position >= len(params):
                 raise InvalidArgument(f"The statement has more ? parameters than the "
                                       f"{len(params)} values given.")
-            self._positional += 1
-            return params[self._positional - 1]
+            return params[position]
         if isinstance(params, dict) and name in params:
             return params[name]
         if isinstance(params, (list, tuple)) and name.isdigit() and 0 < int(name) <= len(params):
