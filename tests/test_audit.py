@@ -696,3 +696,96 @@ def test_rows_of_reads_wait_in_memory_but_only_so_many(env):
     assert in_table() + len(metastore.audit) == start + 2 + MAX_WAITING  # none lost, none twice
     rows = raw_audit(env.admin)[-3:]
     assert [r[3] for r in rows] == ["SHOW_CATALOGS"] * 3
+
+
+# --- a principal that is not text, and rows that cannot be written --------------------------------
+
+NOT_UTF8 = "\udcff"  # what Python makes of UCSQL_PRINCIPAL=$'\xff' (surrogateescape)
+NOT_UTF8_REFUSED = (
+    "Principal name '\\udcff' holds an invalid character (a lone surrogate, left by bytes that "
+    "are not UTF-8, e.g. in UCSQL_PRINCIPAL); give the name as valid UTF-8, e.g. "
+    "`alice@example.com`.")
+
+
+def test_a_principal_that_is_not_utf8_is_refused_and_audited_through_the_cli(env):
+    """UCSQL_PRINCIPAL=$'\\xff': refused with a typed error (no traceback), audited under the
+    escaped name; the principals after it, in other processes, work and are audited."""
+    env.admin.close()
+    run = _cli(env, str(env.path), "-c", "SHOW GROUPS", principal=NOT_UTF8)
+    assert (run.returncode, run.stdout, run.stderr) == (1, "", f"Error: {NOT_UTF8_REFUSED}\n")
+    run = _cli(env, str(env.path), "-c", "CREATE CATALOG after_cli; SHOW GROUPS")
+    assert run.returncode == 0, run.stderr
+    run = _cli(env, str(env.path), "-c", "CREATE CATALOG nope", principal="bob")
+    assert run.returncode == 1 and run.stderr.startswith("Error: Permission denied: bob"), \
+        run.stderr
+    env.admin = ucsql.connect(env.path, principal="admin")
+    rows = env.admin.sql("SELECT principal, action, securable_name, result, detail "
+                         "FROM system.access.audit WHERE action <> 'SELECT' "
+                         "ORDER BY audit_id").fetchall()
+    assert rows[-4:] == [
+        ("\\udcff", "SHOW_GROUPS", None, "FAILED", NOT_UTF8_REFUSED),
+        ("admin", "CREATE_CATALOG", "after_cli", "ALLOWED", None),
+        ("admin", "SHOW_GROUPS", None, "ALLOWED", None),
+        ("bob", "CREATE_CATALOG", "nope", "DENIED",
+         "Permission denied: bob cannot create catalog nope: missing CREATE_CATALOG on "
+         "METASTORE metastore.")]
+
+
+def test_a_principal_that_is_not_utf8_poisons_nothing_in_the_process(env):
+    """Every handle on the file in a process shares one buffer of audit rows: a refused
+    principal's rows are stored escaped, and every later statement of every principal runs
+    and is audited."""
+    bad = env.as_(NOT_UTF8)
+    _, mark = count(env.admin)
+    for statement, error in [("SHOW GROUPS", InvalidArgument), ("CREATE CATALOG x", InvalidArgument),
+                             ("CREAT CATALOG x", ParseError)]:
+        with pytest.raises(error) as e:
+            bad.sql(statement)
+        if error is InvalidArgument:
+            assert str(e.value) == NOT_UTF8_REFUSED
+    other = ucsql.connect(env.path, principal="carol")  # another handle on the same file
+    assert other.sql("SHOW GROUPS").fetchall()
+    env.admin.sql("CREATE CATALOG after")
+    with pytest.raises(PermissionDenied):
+        env.as_("bob").sql("CREATE CATALOG nope")
+    rows = without_counts(rows_after(env.admin, mark))
+    assert [(r["principal"], r["action"], r["result"]) for r in rows] == [
+        ("\\udcff", "SHOW_GROUPS", "FAILED"), ("\\udcff", "CREATE_CATALOG", "FAILED"),
+        ("\\udcff", "PARSE", "FAILED"), ("carol", "SHOW_GROUPS", "ALLOWED"),
+        ("admin", "CREATE_CATALOG", "ALLOWED"), ("bob", "CREATE_CATALOG", "DENIED")]
+    other.close()
+
+
+def test_no_metastore_is_created_for_a_principal_that_is_not_utf8(tmp_path):
+    with pytest.raises(InvalidArgument) as e:
+        ucsql.connect(tmp_path / "new.duckdb", principal=NOT_UTF8)
+    assert str(e.value) == NOT_UTF8_REFUSED
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rows_whose_insert_fails_block_nothing_and_are_written_later(env):
+    """A batch of waiting rows whose insert fails (here: in a transaction DuckDB has aborted)
+    is set aside in the journal, not kept waiting to fail with every later statement; the next
+    opening of the file writes it into the log."""
+    metastore = env.admin.engine.metastore
+    with metastore.lease():  # held throughout: letting the file go would write the rows
+        metastore.flush_audit()
+        env.admin.sql("SHOW SCHEMAS IN prod")  # a read: its row waits
+        assert len(metastore.audit) == 1
+        cur = metastore.connection().cursor()
+        cur.execute("BEGIN TRANSACTION")
+        with pytest.raises(duckdb.Error):
+            cur.execute("SELECT error('abort this transaction')")
+        with pytest.raises(duckdb.Error):
+            metastore.audit.write_waiting(cur)
+        cur.execute("ROLLBACK")
+        cur.close()
+    assert len(metastore.audit) == 0
+    env.admin.sql("CREATE CATALOG after")
+    env.admin.close()
+    env.admin = ucsql.connect(env.path, principal="admin")  # the next opening
+    assert env.admin.sql("SELECT action, securable_name, result FROM system.access.audit "
+                         "WHERE action IN ('SHOW_SCHEMAS', 'CREATE_CATALOG') "
+                         "ORDER BY audit_id").fetchall()[-2:] == [
+        ("CREATE_CATALOG", "after", "ALLOWED"), ("SHOW_SCHEMAS", "prod", "ALLOWED")]
+    assert not Path(str(env.path) + ".audit-journal").exists()

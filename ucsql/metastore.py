@@ -66,6 +66,10 @@ def _lock_message(path: str, error: str, waited: float) -> str:
             "(or close its ucsql session), or wait longer with UCSQL_LOCK_TIMEOUT=<seconds>.")
 
 
+class FileHeld(MetastoreError):
+    """Another process holds the file, and the caller asked not to wait (``lease(wait=False)``)."""
+
+
 def code_schema_version() -> int:
     """The newest schema version this ucsql knows."""
     return _migrations()[-1][0]
@@ -121,6 +125,7 @@ class Metastore:
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._lock = threading.RLock()
         self._idle_since = 0.0
+        self._opener = creator  # who ingests the audit journal (ucsql.audit.AuditJournal)
         # Audit rows of allowed reads, written before the file is released (ucsql.audit).
         self.audit = AuditWriter() if self.in_memory else writer_for(self.path)
         self.views = self._view_names()
@@ -130,6 +135,7 @@ class Metastore:
             self._schema_ready = True
             if not self.in_memory:
                 self._clean_staging()
+                self._ingest_audit_journal()
 
     # -- opening ---------------------------------------------------------------------------
     def _upgrade(self, creator: str) -> None:
@@ -177,13 +183,14 @@ class Metastore:
 
     # -- holding the file --------------------------------------------------------------------
     @contextlib.contextmanager
-    def lease(self) -> Iterator[None]:
-        """Hold the file open for the duration of the block (re-entrant, shared by threads)."""
+    def lease(self, wait: bool = True) -> Iterator[None]:
+        """Hold the file open for the duration of the block (re-entrant, shared by threads).
+        ``wait=False``: if another process holds the file, raise ``FileHeld`` at once."""
         with self._lock:
             if self._closed:
                 raise MetastoreError(f"Metastore {self.path} is closed.")
             if self._con is None:
-                self._open()
+                self._open(wait)
             self._leases += 1
         try:
             yield
@@ -193,9 +200,9 @@ class Metastore:
                 if self._leases == 0:
                     self._release_soon()
 
-    def _open(self) -> None:
+    def _open(self, wait: bool = True) -> None:
         """Open the file, waiting (bounded) while another process holds it."""
-        if self._yield_next_open:
+        if self._yield_next_open and wait:
             # We just let go because we held the file long: give a waiting process the chance.
             time.sleep(random.uniform(0.002, 0.02))
             self._yield_next_open = False
@@ -206,6 +213,8 @@ class Metastore:
                 self._con = duckdb.connect(self.path, config=_DUCKDB_CONFIG)
                 break
             except duckdb.IOException as e:
+                if not wait and "lock" in str(e).lower():
+                    raise FileHeld(_lock_message(self.path, str(e), 0)) from None
                 if "lock" not in str(e).lower() or time.monotonic() >= deadline:
                     raise MetastoreError(_lock_message(self.path, str(e), self.lock_timeout)) from None
                 time.sleep(delay * random.uniform(0.5, 1.5))
@@ -218,6 +227,8 @@ class Metastore:
             # No statement of ours is running and no other process can be: leftovers of a
             # registration that died are garbage (ucsql.gc).
             self._clean_staging()
+        if self._schema_ready and not self.in_memory:
+            self._ingest_audit_journal()
 
     def _clean_staging(self) -> None:
         cur = self._con.cursor()
@@ -225,6 +236,20 @@ class Metastore:
             gc.clean_staging(cur, self.storage_root)
         finally:
             cur.close()
+
+    def _ingest_audit_journal(self) -> None:
+        """Write the audit rows other processes journaled while we could not have the file
+        (ucsql.audit.AuditJournal). A failure is a warning, never a reason not to open: the
+        journal stays for the next opening."""
+        journal = self.audit.journal
+        if journal is None or not journal.pending():
+            return
+        try:
+            journal.ingest(self._con, self._opener)
+        except (duckdb.Error, OSError) as e:
+            warnings.warn(f"ucsql could not write the audit journal {journal.path} into "
+                          f"{self.path}: {e}; it is kept and written at the next opening.",
+                          RuntimeWarning, stacklevel=2)
 
     def _release_soon(self) -> None:
         """Called with the lock held when the last lease ends."""

@@ -27,12 +27,37 @@ _VERSION_LIKE = re.compile(r"[vV][0-9]+")
 _TAG_FORBIDDEN = set(".,-=/:")
 
 
+def shown(text: str, limit: int = 60) -> str:
+    """``repr`` of a value for a message (a lone surrogate shows as ``'\\udcff'``), cut to about
+    ``limit`` characters."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3]) + "..."
+
+
+def is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogate), so DuckDB can store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unicode_text(text: str, what: str) -> str:
+    """``text``, refused (InvalidArgument) if it holds a lone surrogate; ``what`` names it."""
+    if not is_unicode(text):
+        raise InvalidArgument(f"{what} {shown(text)} holds an invalid character (a lone "
+                              "surrogate, left by bytes that are not UTF-8); give valid UTF-8 "
+                              "text.")
+    return text
+
+
 def securable_name(name: str, kind: str) -> str:
     """A catalog, schema or model name part: 1-255 characters without ``.``, space, ``/``,
     control characters or DEL; returned lower-case (names are case-insensitive)."""
     where = f"{kind} name {name!r}"
     if not name:
         raise InvalidArgument(f"The {kind} name is empty. Give a name of 1-255 characters.")
+    unicode_text(name, f"The {kind} name")
     if len(name) > MAX_NAME:
         raise InvalidArgument(f"The {where[:60]}... is {len(name)} characters long; "
                               f"names are at most {MAX_NAME} characters.")
@@ -45,9 +70,18 @@ def securable_name(name: str, kind: str) -> str:
 
 
 def principal_name(name: str) -> str:
-    """A user or group name: 1-255 characters, no control characters. Case is kept."""
+    """A user or group name: 1-255 characters of valid Unicode, no control characters. Case is
+    kept."""
+    if not isinstance(name, str):
+        raise InvalidArgument(f"Principal name {name!r} is not valid: give a name as text, e.g. "
+                              "`alice@example.com`.")
+    if not is_unicode(name):
+        raise InvalidArgument(f"Principal name {shown(name)} holds an invalid character (a lone "
+                              "surrogate, left by bytes that are not UTF-8, e.g. in "
+                              "UCSQL_PRINCIPAL); give the name as valid UTF-8, e.g. "
+                              "`alice@example.com`.")
     if not name or len(name) > MAX_NAME or _CONTROL.search(name):
-        raise InvalidArgument(f"Principal name {name!r} is not valid: use 1-255 characters "
+        raise InvalidArgument(f"Principal name {shown(name)} is not valid: use 1-255 characters "
                               "without control characters, e.g. `alice@example.com`.")
     return name
 
