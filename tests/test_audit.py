@@ -9,10 +9,13 @@ count, the statement's own rows, the second count.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import stat
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -789,3 +792,104 @@ def test_rows_whose_insert_fails_block_nothing_and_are_written_later(env):
                          "ORDER BY audit_id").fetchall()[-2:] == [
         ("CREATE_CATALOG", "after", "ALLOWED"), ("SHOW_SCHEMAS", "prod", "ALLOWED")]
     assert not Path(str(env.path) + ".audit-journal").exists()
+
+
+# --- refusals while another process holds the file ------------------------------------------------
+
+HOLD = """
+import pathlib, sys, time, ucsql
+cat = ucsql.connect(sys.argv[1], principal="admin")
+with cat.engine.metastore.lease():  # the file held, as a long statement holds it
+    print("held", flush=True)
+    while not pathlib.Path(sys.argv[2]).exists():
+        time.sleep(0.02)
+cat.close()
+"""
+
+
+def _refuse_while_held(env: Env) -> tuple[dt.datetime, dt.datetime]:
+    """Three refusals of this process while another one holds the file; (before, after)."""
+    stop = env.tmp / "stop"
+    stop.unlink(missing_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(env.path), str(stop)],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        before = dt.datetime.now(dt.timezone.utc)
+        started = time.monotonic()
+        with pytest.raises(ParseError):
+            env.as_("bob").sql("CREAT CATALOG x")
+        with pytest.raises(UnsupportedStatement):
+            env.as_("bob").sql("INSERT INTO t VALUES (1)")
+        with pytest.raises(InvalidArgument) as e:
+            env.as_(NOT_UTF8).sql("SHOW GROUPS")
+        assert str(e.value) == NOT_UTF8_REFUSED
+        # At once: nobody waits UCSQL_LOCK_TIMEOUT (60 s here) to be told of a typo.
+        assert time.monotonic() - started < 10
+        after = dt.datetime.now(dt.timezone.utc)
+    finally:
+        stop.touch()
+        holder.wait(timeout=60)
+    return before, after
+
+
+REFUSED_WHILE_HELD = [("bob", "PARSE", "FAILED"), ("bob", "INSERT", "DENIED"),
+                      ("\\udcff", "SHOW_GROUPS", "FAILED")]
+
+
+def test_a_refusal_while_another_process_holds_the_file_is_at_once_and_reaches_the_log(env):
+    """The refused get their real error at once; the rows go to the journal beside the
+    metastore (as private as the metastore file) and the next process to open the file writes
+    them into the log, in order, with their own times, and says so in a row of its own."""
+    os.chmod(env.path, 0o600)
+    _, mark = count(env.admin)
+    time.sleep(0.5)  # let this process's handle let go of the file (UCSQL_IDLE_RELEASE)
+    before, after = _refuse_while_held(env)
+    journal = Path(str(env.path) + ".audit-journal")
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    assert len(journal.read_text().splitlines()) == 3
+    run = _cli(env, str(env.path), "-c", "SELECT 1")  # the next process to open the file
+    assert run.returncode == 0, run.stderr
+    assert not journal.exists()
+    rows = [r for r in rows_after(env.admin, mark) if r["action"] != "SELECT"]
+    assert [(r["principal"], r["action"], r["result"]) for r in rows] == \
+        REFUSED_WHILE_HELD + [("admin", "INGEST_AUDIT_JOURNAL", "ALLOWED")]
+    times = [r["event_time"] for r in rows[:3]]
+    assert before <= times[0] <= times[1] <= times[2] <= after, times
+    assert rows[0]["statement"] == "CREAT CATALOG x" and rows[0]["detail"].startswith(
+        "Expected a statement")
+    ingest = rows[3]
+    assert ingest["securable_kind"] == "AUDIT_JOURNAL" and ingest["securable_name"]
+    assert ingest["detail"] == (f"3 rows written to {journal} while the metastore was held by "
+                                "another process")
+
+
+CRASH_AFTER_INGEST = """
+import os, sys, ucsql
+unlink = os.unlink
+def crash(path, *args, **kwargs):  # killed right after the ingest committed
+    if str(path).endswith(".audit-journal.ingesting"):
+        os._exit(9)
+    return unlink(path, *args, **kwargs)
+os.unlink = crash
+ucsql.connect(sys.argv[1], principal="admin")
+"""
+
+
+def test_a_journal_is_written_into_the_log_once_even_across_a_crash(env):
+    """A process killed between writing the journal into the log and removing it leaves the
+    claimed journal; the next opening sees its id in the log and removes it unwritten."""
+    _, mark = count(env.admin)
+    time.sleep(0.5)
+    _refuse_while_held(env)
+    env.admin.close()
+    crashed = subprocess.run([sys.executable, "-c", CRASH_AFTER_INGEST, str(env.path)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert crashed.returncode == 9, crashed.stderr
+    claimed = Path(str(env.path) + ".audit-journal.ingesting")
+    assert claimed.exists()
+    env.admin = ucsql.connect(env.path, principal="admin")
+    assert not claimed.exists()
+    rows = [r for r in rows_after(env.admin, mark) if r["action"] != "SELECT"]
+    assert [(r["principal"], r["action"], r["result"]) for r in rows] == \
+        REFUSED_WHILE_HELD + [("admin", "INGEST_AUDIT_JOURNAL", "ALLOWED")]
