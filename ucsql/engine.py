@@ -76,23 +76,18 @@ class Context:
     # -- SQL ------------------------------------------------------------------------------
     def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
         """Run ``sql/queries/<name>.sql`` with named parameters; return its rows."""
-        return self._query(name, params).run(self.cur, params)[1]
+        return self._query(name).run(self.cur, _checked(params))[1]
 
     def table(self, name: str, /, **params: Any):
         """The rows of ``sql/queries/<name>.sql`` as an Arrow table."""
-        return self._query(name, params).arrow(self.cur, params)
+        return self._query(name).arrow(self.cur, _checked(params))
 
     def one(self, name: str, /, **params: Any) -> dict[str, Any] | None:
         """The first row of a named query as a dict, or None."""
-        columns, rows = self._query(name, params).run(self.cur, params)
+        columns, rows = self._query(name).run(self.cur, _checked(params))
         return dict(zip(columns, rows[0])) if rows else None
 
-    def _query(self, name: str, params: dict[str, Any]) -> queries.Query:
-        # Every value reaches DuckDB here, as a bound parameter: text DuckDB cannot take (a
-        # lone surrogate, say in a name an API caller built) is refused, not a raw error.
-        for value in params.values():
-            if isinstance(value, str) and not names.is_unicode(value):
-                names.unicode_text(value, "The value")
+    def _query(self, name: str) -> queries.Query:
         query = queries.load(f"queries/{name}")
         self.changed |= query.bumps
         return query
@@ -421,6 +416,16 @@ class Engine:
 def _action_of(node: exp.Expression) -> str:
     from .handlers import action_name
     return action_name(node)
+
+
+def _checked(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a named query. Every value reaches DuckDB this way, bound: text DuckDB
+    cannot take (a lone surrogate, say in a name an API caller built) is refused here with a
+    typed error, not by DuckDB with a raw one."""
+    for value in params.values():
+        if isinstance(value, str) and not names.is_unicode(value):
+            names.unicode_text(value, "The value")
+    return params
 
 
 def _check_params(params: Any) -> None:
