@@ -58,6 +58,7 @@ def create_securable(ctx: Context, node: exp.Expression) -> Result:
                             f"Use CREATE {kind} IF NOT EXISTS to ignore this.")
     location = ctx.text(node.args.get("location"))
     if location is not None:
+        names.local_path(location, "MANAGED LOCATION")
         if kind == "MODEL":
             raise InvalidArgument("A model has no MANAGED LOCATION; set it on its schema or catalog.")
         if not os.path.isabs(os.path.expanduser(location)):
