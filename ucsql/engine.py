@@ -233,12 +233,14 @@ class Context:
         return row["principal_id"]
 
     # -- authorization ------------------------------------------------------------------------
-    def authorize(self, operation: str, target: Securable, *, what: str | None = None) -> None:
-        """Refuse (PermissionDenied) unless the caller may do ``operation`` on ``target``.
+    def authorize(self, operation: str, target: Securable, *, what: str | None = None,
+                  subject: str | None = None) -> None:
+        """Refuse (PermissionDenied) unless the caller may do ``operation`` on ``target``
+        (``subject``: the operation's second principal, e.g. whose grants are listed).
 
         The decision, and the privilege named as missing, come from sql/session/06_authorize.sql.
         """
-        row = self._decision(operation, target)
+        row = self._decision(operation, target, subject)
         if row and row["allowed"]:
             return
         missing = row["missing"] if row else []
@@ -254,17 +256,18 @@ class Context:
             f"Permission denied: {self.principal} cannot {doing}: missing {need}.",
             principal=self.principal, operation=self.action, securable=str(target), missing=need)
 
-    def allowed(self, operation: str, target: Securable) -> bool:
+    def allowed(self, operation: str, target: Securable, subject: str | None = None) -> bool:
         """Whether the caller may do ``operation`` on ``target``, without refusing."""
-        row = self._decision(operation, target)
+        row = self._decision(operation, target, subject)
         return bool(row and row["allowed"])
 
-    def _decision(self, operation: str, target: Securable) -> dict[str, Any] | None:
+    def _decision(self, operation: str, target: Securable,
+                  subject: str | None = None) -> dict[str, Any] | None:
         """The policy's answer row, remembered per policy epoch (ucsql.epoch_cache)."""
-        full, row = self._cached("policy", (self.principal, target.id, operation))
+        full, row = self._cached("policy", (self.principal, target.id, operation, subject))
         if row is None:
             row = self.one("authorize", principal=self.principal, securable_id=target.id,
-                           operation=operation)
+                           operation=operation, subject=subject)
             self._remember("policy", full, row)
         return row
 

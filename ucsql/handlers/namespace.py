@@ -127,9 +127,8 @@ def set_owner(ctx: Context, node: exp.Expression) -> Result:
     kind = _kind(node)
     target = ctx.resolve(kind, node.this)
     new_owner = node.args["principal"].name
-    ctx.authorize("MANAGE", target, what=f"transfer ownership of {target}")
-    if not ctx.is_admin() and not ctx.one("principal_in_closure", principal=ctx.principal,
-                                          member=new_owner)["member"]:
+    ctx.authorize("MANAGE", target, what=f"transfer ownership of {target}")  # names what is missing
+    if not ctx.allowed("TRANSFER_OWNERSHIP", target, subject=new_owner):  # the rule: 06_authorize
         raise _transfer_refused(ctx, target, new_owner)
     ctx.q("update_owner", securable_id=target.id, owner_id=ctx.principal_id(new_owner),
           by=ctx.principal)
