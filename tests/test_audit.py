@@ -9,10 +9,13 @@ count, the statement's own rows, the second count.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import stat
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -697,3 +700,200 @@ def test_rows_of_reads_wait_in_memory_but_only_so_many(env):
     assert in_table() + len(metastore.audit) == start + 2 + MAX_WAITING  # none lost, none twice
     rows = raw_audit(env.admin)[-3:]
     assert [r[3] for r in rows] == ["SHOW_CATALOGS"] * 3
+
+
+# --- a principal that is not text, and rows that cannot be written --------------------------------
+
+NOT_UTF8 = "\udcff"  # what Python makes of UCSQL_PRINCIPAL=$'\xff' (surrogateescape)
+NOT_UTF8_REFUSED = (
+    "Principal name '\\udcff' holds an invalid character (a lone surrogate, left by bytes that "
+    "are not UTF-8, e.g. in UCSQL_PRINCIPAL); give the name as valid UTF-8, e.g. "
+    "`alice@example.com`.")
+
+
+def test_a_principal_that_is_not_utf8_is_refused_and_audited_through_the_cli(env):
+    """UCSQL_PRINCIPAL=$'\\xff': refused with a typed error (no traceback), audited under the
+    escaped name; the principals after it, in other processes, work and are audited."""
+    env.admin.close()
+    run = _cli(env, str(env.path), "-c", "SHOW GROUPS", principal=NOT_UTF8)
+    assert (run.returncode, run.stdout, run.stderr) == (1, "", f"Error: {NOT_UTF8_REFUSED}\n")
+    run = _cli(env, str(env.path), "-c", "CREATE CATALOG after_cli; SHOW GROUPS")
+    assert run.returncode == 0, run.stderr
+    run = _cli(env, str(env.path), "-c", "CREATE CATALOG nope", principal="bob")
+    assert run.returncode == 1 and run.stderr.startswith("Error: Permission denied: bob"), \
+        run.stderr
+    env.admin = ucsql.connect(env.path, principal="admin")
+    rows = env.admin.sql("SELECT principal, action, securable_name, result, detail "
+                         "FROM system.access.audit WHERE action <> 'SELECT' "
+                         "ORDER BY audit_id").fetchall()
+    assert rows[-4:] == [
+        ("\\udcff", "SHOW_GROUPS", None, "FAILED", NOT_UTF8_REFUSED),
+        ("admin", "CREATE_CATALOG", "after_cli", "ALLOWED", None),
+        ("admin", "SHOW_GROUPS", None, "ALLOWED", None),
+        ("bob", "CREATE_CATALOG", "nope", "DENIED",
+         "Permission denied: bob cannot create catalog nope: missing CREATE_CATALOG on "
+         "METASTORE metastore.")]
+
+
+def test_a_principal_that_is_not_utf8_poisons_nothing_in_the_process(env):
+    """Every handle on the file in a process shares one buffer of audit rows: a refused
+    principal's rows are stored escaped, and every later statement of every principal runs
+    and is audited."""
+    bad = env.as_(NOT_UTF8)
+    _, mark = count(env.admin)
+    for statement, error in [("SHOW GROUPS", InvalidArgument), ("CREATE CATALOG x", InvalidArgument),
+                             ("CREAT CATALOG x", ParseError)]:
+        with pytest.raises(error) as e:
+            bad.sql(statement)
+        if error is InvalidArgument:
+            assert str(e.value) == NOT_UTF8_REFUSED
+    other = ucsql.connect(env.path, principal="carol")  # another handle on the same file
+    assert other.sql("SHOW GROUPS").fetchall()
+    env.admin.sql("CREATE CATALOG after")
+    with pytest.raises(PermissionDenied):
+        env.as_("bob").sql("CREATE CATALOG nope")
+    rows = without_counts(rows_after(env.admin, mark))
+    assert [(r["principal"], r["action"], r["result"]) for r in rows] == [
+        ("\\udcff", "SHOW_GROUPS", "FAILED"), ("\\udcff", "CREATE_CATALOG", "FAILED"),
+        ("\\udcff", "PARSE", "FAILED"), ("carol", "SHOW_GROUPS", "ALLOWED"),
+        ("admin", "CREATE_CATALOG", "ALLOWED"), ("bob", "CREATE_CATALOG", "DENIED")]
+    other.close()
+
+
+def test_no_metastore_is_created_for_a_principal_that_is_not_utf8(tmp_path):
+    with pytest.raises(InvalidArgument) as e:
+        ucsql.connect(tmp_path / "new.duckdb", principal=NOT_UTF8)
+    assert str(e.value) == NOT_UTF8_REFUSED
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rows_whose_insert_fails_block_nothing_and_are_written_later(env):
+    """A batch of waiting rows whose insert fails (here: in a transaction DuckDB has aborted)
+    is set aside in the journal, not kept waiting to fail with every later statement; the next
+    opening of the file writes it into the log."""
+    _, mark = count(env.admin)
+    metastore = env.admin.engine.metastore
+    with metastore.lease():  # held throughout: letting the file go would write the rows
+        metastore.flush_audit()
+        env.admin.sql("SHOW SCHEMAS IN prod")  # a read: its row waits
+        assert len(metastore.audit) == 1
+        cur = metastore.connection().cursor()
+        cur.execute("BEGIN TRANSACTION")
+        with pytest.raises(duckdb.Error):
+            cur.execute("SELECT error('abort this transaction')")
+        with pytest.raises(duckdb.Error):
+            metastore.audit.write_waiting(cur)
+        cur.execute("ROLLBACK")
+        cur.close()
+    assert len(metastore.audit) == 0
+    env.admin.sql("CREATE CATALOG after")
+    env.admin.close()
+    env.admin = ucsql.connect(env.path, principal="admin")  # the next opening, at the latest
+    rows = [(r["action"], r["securable_kind"], r["result"]) for r in rows_after(env.admin, mark)
+            if r["action"] != "SELECT"]
+    # (This process may itself have opened the file again before the CREATE, and written them.)
+    assert sorted(rows) == [("CREATE_CATALOG", "CATALOG", "ALLOWED"),
+                            ("INGEST_AUDIT_JOURNAL", "AUDIT_JOURNAL", "ALLOWED"),
+                            ("SHOW_SCHEMAS", "CATALOG", "ALLOWED")], rows
+    assert not Path(str(env.path) + ".audit-journal").exists()
+
+
+# --- refusals while another process holds the file ------------------------------------------------
+
+HOLD = """
+import pathlib, sys, time, ucsql
+cat = ucsql.connect(sys.argv[1], principal="admin")
+with cat.engine.metastore.lease():  # the file held, as a long statement holds it
+    print("held", flush=True)
+    while not pathlib.Path(sys.argv[2]).exists():
+        time.sleep(0.02)
+cat.close()
+"""
+
+
+def _refuse_while_held(env: Env) -> tuple[dt.datetime, dt.datetime]:
+    """Three refusals of this process while another one holds the file; (before, after)."""
+    stop = env.tmp / "stop"
+    stop.unlink(missing_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(env.path), str(stop)],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        before = dt.datetime.now(dt.timezone.utc)
+        started = time.monotonic()
+        with pytest.raises(ParseError):
+            env.as_("bob").sql("CREAT CATALOG x")
+        with pytest.raises(UnsupportedStatement):
+            env.as_("bob").sql("INSERT INTO t VALUES (1)")
+        with pytest.raises(InvalidArgument) as e:
+            env.as_(NOT_UTF8).sql("SHOW GROUPS")
+        assert str(e.value) == NOT_UTF8_REFUSED
+        # At once: nobody waits UCSQL_LOCK_TIMEOUT (60 s here) to be told of a typo.
+        assert time.monotonic() - started < 10
+        after = dt.datetime.now(dt.timezone.utc)
+    finally:
+        stop.touch()
+        holder.wait(timeout=60)
+    return before, after
+
+
+REFUSED_WHILE_HELD = [("bob", "PARSE", "FAILED"), ("bob", "INSERT", "DENIED"),
+                      ("\\udcff", "SHOW_GROUPS", "FAILED")]
+
+
+def test_a_refusal_while_another_process_holds_the_file_is_at_once_and_reaches_the_log(env):
+    """The refused get their real error at once; the rows go to the journal beside the
+    metastore (as private as the metastore file) and the next process to open the file writes
+    them into the log, in order, with their own times, and says so in a row of its own."""
+    os.chmod(env.path, 0o600)
+    _, mark = count(env.admin)
+    time.sleep(0.5)  # let this process's handle let go of the file (UCSQL_IDLE_RELEASE)
+    before, after = _refuse_while_held(env)
+    journal = Path(str(env.path) + ".audit-journal")
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    assert len(journal.read_text().splitlines()) == 3
+    run = _cli(env, str(env.path), "-c", "SELECT 1")  # the next process to open the file
+    assert run.returncode == 0, run.stderr
+    assert not journal.exists()
+    rows = [r for r in rows_after(env.admin, mark) if r["action"] != "SELECT"]
+    assert [(r["principal"], r["action"], r["result"]) for r in rows] == \
+        REFUSED_WHILE_HELD + [("admin", "INGEST_AUDIT_JOURNAL", "ALLOWED")]
+    times = [r["event_time"] for r in rows[:3]]
+    assert before <= times[0] <= times[1] <= times[2] <= after, times
+    assert rows[0]["statement"] == "CREAT CATALOG x" and rows[0]["detail"].startswith(
+        "Expected a statement")
+    ingest = rows[3]
+    assert ingest["securable_kind"] == "AUDIT_JOURNAL" and ingest["securable_name"]
+    assert ingest["detail"] == (f"3 rows written to {journal} while the metastore was held by "
+                                "another process")
+
+
+CRASH_AFTER_INGEST = """
+import os, sys, ucsql
+unlink = os.unlink
+def crash(path, *args, **kwargs):  # killed right after the ingest committed
+    if str(path).endswith(".audit-journal.ingesting"):
+        os._exit(9)
+    return unlink(path, *args, **kwargs)
+os.unlink = crash
+ucsql.connect(sys.argv[1], principal="admin")
+"""
+
+
+def test_a_journal_is_written_into_the_log_once_even_across_a_crash(env):
+    """A process killed between writing the journal into the log and removing it leaves the
+    claimed journal; the next opening sees its id in the log and removes it unwritten."""
+    _, mark = count(env.admin)
+    time.sleep(0.5)
+    _refuse_while_held(env)
+    env.admin.close()
+    crashed = subprocess.run([sys.executable, "-c", CRASH_AFTER_INGEST, str(env.path)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert crashed.returncode == 9, crashed.stderr
+    claimed = Path(str(env.path) + ".audit-journal.ingesting")
+    assert claimed.exists()
+    env.admin = ucsql.connect(env.path, principal="admin")
+    assert not claimed.exists()
+    rows = [r for r in rows_after(env.admin, mark) if r["action"] != "SELECT"]
+    assert [(r["principal"], r["action"], r["result"]) for r in rows] == \
+        REFUSED_WHILE_HELD + [("admin", "INGEST_AUDIT_JOURNAL", "ALLOWED")]

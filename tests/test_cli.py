@@ -330,3 +330,45 @@ def test_f_dash_reads_stdin_and_json_of_no_rows_is_empty(tmp_path):
 def test_markdown_escapes_pipes_and_line_breaks(tmp_path):
     result = invoke(":memory:", "-F", "markdown", "-c", "SELECT 'a|b' AS \"x|y\", 'one\ntwo' AS z")
     assert result.stdout == "| x\\|y | z |\n|---|---|\n| a\\|b | one<br>two |\n"
+
+
+# -- values Python cannot hold --------------------------------------------------------------------
+
+FAR_FUTURE = ("SELECT to_timestamp(1e12) AS t, 'infinity'::TIMESTAMP AS i, "
+              "DATE '99999-01-01' AS d, [to_timestamp(1e12)] AS l")
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("table", "+----------------------------+----------+-------------+------------------------------+\n"
+              "| t                          | i        | d           | l                            |\n"
+              "+----------------------------+----------+-------------+------------------------------+\n"
+              "| 33658-09-27 01:46:40+00:00 | infinity | 99999-01-01 | [33658-09-27 01:46:40+00:00] |\n"
+              "+----------------------------+----------+-------------+------------------------------+\n"
+              "(1 row)\n"),
+    ("json", '{"t": "33658-09-27 01:46:40+00:00", "i": "infinity", "d": "99999-01-01", '
+             '"l": ["33658-09-27 01:46:40+00:00"]}\n'),
+    ("csv", 't,i,d,l\n33658-09-27 01:46:40+00:00,infinity,99999-01-01,'
+            '"[""33658-09-27 01:46:40+00:00""]"\n'),
+])
+def test_times_past_the_year_9999_are_printed(fmt, expected, tmp_path, env):
+    """Python's datetime ends at 9999 (an OverflowError); the CLI prints them as text."""
+    done = ucsql(env, ":memory:", "-F", fmt, "-c", FAR_FUTURE, principal="alice")
+    assert (done.returncode, done.stdout, done.stderr) == (0, expected, "")
+
+
+def test_fetching_times_past_the_year_9999_says_to_use_arrow():
+    import ucsql as api
+    from ucsql.errors import InvalidArgument
+    with api.connect(principal="alice") as cat:
+        result = cat.sql(FAR_FUTURE)
+        with pytest.raises(InvalidArgument) as e:
+            result.fetchall()
+        assert str(e.value) == (
+            "Column 't' holds a value Python cannot represent (date value out of range; Python's "
+            "times and dates end at the year 9999). Read the result with .arrow(), which keeps "
+            "every value; printing the result shows it as text.")
+        assert result.arrow().column("t").cast("int64").to_pylist() == [10**18]
+        assert "| 33658-09-27 01:46:40+00:00 |" in str(result)
+        assert "<td>33658-09-27 01:46:40+00:00</td>" in result._repr_html_()
+        # A time Python can hold still comes back as a datetime.
+        assert cat.sql("SELECT to_timestamp(0) AS t").scalar().year == 1970

@@ -135,3 +135,70 @@ def test_group_cycles_are_refused(admin):
     with pytest.raises(InvalidArgument) as e:
         admin.sql("ALTER GROUP b ADD GROUP a")
     assert str(e.value) == "Adding group a to b would make a cycle: b is already inside a."
+
+
+# -- sizes: every name and value is bounded, checked in the form it is stored ------------------------
+
+def test_a_name_is_as_long_as_it_is_stored_lower_cased(admin):
+    """'İ' lower-cases to two characters ('i' and a combining dot): 255 of them would store
+    510 characters. The limit is on the stored form."""
+    with pytest.raises(InvalidArgument) as e:
+        admin.sql(f"CREATE CATALOG `{'İ' * 255}`")
+    assert str(e.value) == (f"The catalog name {'İ' * 57!r}... is 510 characters long once "
+                            "lower-cased (it is written with 255); names are at most 255 "
+                            "characters.")
+    admin.sql(f"CREATE CATALOG `{'İ' * 127}`")
+    assert sorted(len(name) for name, *_ in admin.sql("SHOW CATALOGS").fetchall()) == [4, 254]
+
+
+@pytest.mark.parametrize("statement, value, message", [
+    ("ALTER MODEL iris ADD VERSION FROM ? RUN ?", ["{dir}", "r" * 256],
+     "The RUN id is 256 characters long ('rrrr"),
+    ("ALTER MODEL iris ADD VERSION FROM ? LOGGED MODEL ?", ["{dir}", "m" * 256],
+     "The LOGGED MODEL id is 256 characters long"),
+    ("ALTER MODEL iris ADD VERSION FROM ? SOURCE ?", ["{dir}", "s" * 65_537],
+     "The SOURCE is 65,537 characters long"),
+    ("ALTER MODEL iris ADD VERSION FROM ? RUN 'r' LINK ?", ["{dir}", "l" * 65_537],
+     "The run LINK is 65,537 characters long"),
+    ("ALTER MODEL iris ADD VERSION FROM ? LINEAGE ?", ["{dir}", "[" + " " * 1_000_000 + "]"],
+     "LINEAGE is 1,000,002 characters long"),
+    ("ALTER MODEL iris ADD VERSION FROM ? LINEAGE ?", ["{dir}", "[" * 100_000],
+     "LINEAGE is nested too deeply: give a JSON list of dataset inputs"),
+    ("SHOW MODELS LIKE ?", ["*" * 4_097], "The LIKE pattern is 4,097 characters long"),
+    ("ALTER MODEL iris DROP VERSION ?", [2**63], "Version 9223372036854775808 is out of range"),
+    ("ALTER MODEL iris DROP VERSION ?", ["9" * 10_000], "Version '9999"),
+])
+def test_values_of_any_size_are_refused_with_a_message(iris, model_dir, statement, value, message):
+    params = [str(model_dir) if v == "{dir}" else v for v in value]
+    with pytest.raises(InvalidArgument) as e:
+        iris.sql(statement, params)
+    assert str(e.value).startswith(message)
+    assert len(str(e.value)) < 400  # the message shows the start of the value, not all of it
+    assert iris.sql("SELECT count(*) FROM system.information_schema.model_versions").scalar() == 1
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/tmp/" + "a" * 5_000, "is 5,005 bytes long; a path is at most 4,096 bytes"),
+    ("/tmp/" + "a" * 300 + "/model", "has a name of 300 bytes"),
+    ("/tmp/a\x00b", "contains a NUL character"),
+])
+def test_model_directories_the_system_cannot_open_are_refused(iris, path, message):
+    """'File name too long' and 'embedded null byte' were raw OSError and ValueError."""
+    with pytest.raises(InvalidArgument) as e:
+        iris.sql("ALTER MODEL iris ADD VERSION FROM ?", [path])
+    assert str(e.value).startswith("The model directory '/tmp/") and message in str(e.value)
+    with pytest.raises(InvalidArgument):
+        iris.sql(f"ALTER MODEL iris ADD VERSION FROM '{path[:4_200]}'".replace("\x00", ""))
+    assert iris.sql("SELECT count(*) FROM system.information_schema.model_versions").scalar() == 1
+
+
+@pytest.mark.parametrize("path", ["/tmp/" + "a" * 5_000, "/tmp/" + "a" * 300, "/tmp/a\x00b"])
+def test_managed_locations_the_system_cannot_use_are_refused(admin, metastore_path, path):
+    """Such a location was stored, and then every opening of the file failed listing it."""
+    with pytest.raises(InvalidArgument) as e:
+        admin.sql("CREATE CATALOG far MANAGED LOCATION ?", [path])
+    assert str(e.value).startswith("MANAGED LOCATION '/tmp/")
+    admin.close()
+    import ucsql
+    with ucsql.connect(metastore_path, principal="admin") as again:
+        assert [r[0] for r in again.sql("SHOW CATALOGS").fetchall()] == ["main"]

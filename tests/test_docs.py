@@ -92,3 +92,16 @@ def test_demo_runs(tmp_path):
 
 def test_sql_dir_is_found():
     assert (queries.sql_dir() / "migrations" / "0001_initial.sql").is_file()
+
+
+def test_every_operation_the_handlers_ask_about_is_decided_by_the_policy():
+    """Handlers ask the policy (sql/session/06_authorize.sql) by operation name; every name
+    they ask is a row of its operation table (SEE and KNOW are derived there), including the
+    rules about a second principal: transferring ownership only to oneself or one's group, and
+    SHOW GRANTS of oneself or one's group."""
+    asked = set(re.findall(r'\.(?:authorize|allowed)\(\s*"([A-Z_]+)"', CODE))
+    policy = (ROOT / "sql" / "session" / "06_authorize.sql").read_text()
+    table = set(re.findall(r"\('([A-Z_]+)',\s+\d+,", policy))
+    assert {"TRANSFER_OWNERSHIP", "SHOW_GRANTS", "SHOW_GRANTS_TO"} <= asked
+    assert sorted(asked - table - {"SEE", "KNOW"}) == []
+    assert '"principal_in_closure"' not in (ROOT / "ucsql" / "handlers" / "namespace.py").read_text()

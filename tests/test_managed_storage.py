@@ -201,7 +201,7 @@ def _locations(env) -> list[tuple[str, str]]:
         (str(tmp / "full"), "not empty"), (str(other), "another"),
         (str(other / "inside"), "inside"), (str(tmp / "taken"), "MANAGED LOCATION of catalog taken"),
         (str(tmp / "taken" / "sub"), "MANAGED LOCATION of catalog taken"),
-        ("relative/path", "not an absolute path"), ("/" + "x" * 5000, "cannot be used"),
+        ("relative/path", "not an absolute path"), ("/" + "x" * 5000, "bytes"),
     ]
 
 

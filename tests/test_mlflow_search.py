@@ -303,12 +303,15 @@ def test_page_tokens():
     "not a token", "%%%", base64.b64encode(b"not json").decode(), _token([1, 2]),
     _token({"offset": 3}), _token({"offset": -1, "search": "x"}),
     _token({"offset": "3", "search": "x"}), "é",
+    # Nested deeper than Python's JSON parser recurses (it raised RecursionError), or merely long.
+    base64.urlsafe_b64encode(b"[" * 100_000).decode(), _token({"offset": 1, "search": "x" * 2_000}),
 ])
 def test_malformed_page_tokens_are_refused(token):
     with pytest.raises(InvalidArgument) as e:
         compile_model_search(None, 10, None, token)
     assert str(e.value) == (
-        f"Invalid page token {token!r}: it is not a token returned by search_registered_models. "
+        f"Invalid page token {token if len(token) <= 60 else token[:57] + '...'!r}: it is not "
+        "a token returned by search_registered_models. "
         "Pass the next_page_token of the previous page unchanged, or no token for the first "
         "page.")
 

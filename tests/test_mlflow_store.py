@@ -412,3 +412,104 @@ def test_a_created_version_is_described_as_reading_it_back_would(env, copy):
               "user_id", "source", "run_id", "status", "status_message", "run_link", "aliases")
     assert [getattr(made, f) for f in fields] == [getattr(got, f) for f in fields]
     assert made.tags == got.tags == {"a": "1", "stage": "dev"}
+
+
+# -- 7. refusals made by the façade itself are audited once -----------------------------------------------------
+def _audit_since(admin, mark: int) -> list[tuple]:
+    """The refusals audited since ``mark`` (rows of allowed reads may be written late)."""
+    return admin.sql("SELECT principal, action, securable_kind, securable_name, result, detail, "
+                     "statement FROM system.access.audit WHERE audit_id > ? AND result <> 'ALLOWED' "
+                     "ORDER BY audit_id", [mark]).fetchall()
+
+
+def _mark(admin) -> int:
+    return admin.sql("SELECT coalesce(max(audit_id), 0) FROM system.access.audit").scalar()
+
+
+def test_refusals_before_the_engine_are_audited_once(env):
+    """A malformed name, stages, a bad filter or page token never reach a statement: the
+    façade refuses them, and audits each refusal once, naming the MLflow call."""
+    client = env["client"]
+    client.create_registered_model(MODEL)
+    calls = [
+        (lambda: client.get_registered_model("a.b.c.d"), "GET_REGISTERED_MODEL", "a.b.c.d",
+         "mlflow: get_registered_model(name='a.b.c.d')"),
+        (lambda: client.transition_model_version_stage(MODEL, "1", "Production"),
+         "TRANSITION_MODEL_VERSION_STAGE", MODEL,
+         "mlflow: transition_model_version_stage(name='prod.ml_team.iris', version='1', "
+         "stage='Production', archive_existing_versions=False)"),
+        (lambda: client.get_latest_versions(MODEL, stages=["Production"]),
+         "GET_LATEST_VERSIONS", MODEL,
+         "mlflow: get_latest_versions(name='prod.ml_team.iris', stages=['Production'])"),
+        (lambda: client.search_model_versions("colour = 'red'"), "SEARCH_MODEL_VERSIONS", None,
+         "mlflow: search_model_versions(filter_string=\"colour = 'red'\", max_results=10000)"),
+        (lambda: client.search_registered_models(page_token="garbage"),
+         "SEARCH_REGISTERED_MODELS", None,
+         "mlflow: search_registered_models(filter_string=\"tag.`mlflow.prompt.is_prompt` != "
+         "'true'\", max_results=100, page_token='garbage')"),
+    ]
+    for call, action, model, statement in calls:
+        mark = _mark(env["admin"])
+        with pytest.raises(MlflowException) as e:
+            call()
+        rows = _audit_since(env["admin"], mark)
+        assert rows == [(ADMIN, action, "MODEL" if model else None, model, "FAILED",
+                         e.value.message, statement)], rows
+    # A refusal of the engine itself, through the façade, is still one row.
+    mark = _mark(env["admin"])
+    with pytest.raises(MlflowException):
+        client.get_registered_model("prod.ml_team.nope")
+    assert [r[1] for r in _audit_since(env["admin"], mark)] == ["GET_MODEL"]
+
+
+# -- 8. downloads: only the version's files, only from an existing metastore ---------------------------------
+def _repository(client, version="1"):
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    return get_artifact_repository(client.get_model_version_download_uri(MODEL, version))
+
+
+@pytest.mark.parametrize("path", ["../../../../../../etc/passwd", "/etc/passwd", "..",
+                                  "sub/../../x", "escape/passwd"])
+def test_paths_outside_the_version_are_refused_and_audited(env, path, tmp_path):
+    client = env["client"]
+    client.create_registered_model(MODEL)
+    client.create_model_version(MODEL, source=str(env["signed"]))
+    repository = _repository(client)
+    # A symlink out of the version's files (put there behind ucsql's back) leads nowhere either.
+    os.symlink("/etc", repository.root / "escape")
+    mark = _mark(env["admin"])
+    with pytest.raises(MlflowException) as e:
+        repository.download_artifacts(path, dst_path=str(tmp_path))
+    assert e.value.error_code == "PERMISSION_DENIED"
+    assert e.value.message == (
+        f"Permission denied: {ADMIN} cannot read {path!r}: it is outside the files of {MODEL} "
+        "version 1. Give a path inside the version's files, as list_artifacts names them.")
+    assert _audit_since(env["admin"], mark) == [
+        (ADMIN, "DOWNLOAD_ARTIFACT", "MODEL", f"{MODEL} version 1", "DENIED", e.value.message,
+         f"-- download {path!r} of {MODEL} version 1")]
+    with pytest.raises(MlflowException):
+        repository.list_artifacts(path)
+    assert len(_audit_since(env["admin"], mark)) == 2
+    assert [f.path for f in repository.list_artifacts("")] and not list(tmp_path.glob("passwd"))
+
+
+def test_a_download_uri_naming_a_missing_metastore_creates_nothing(env, tmp_path):
+    client = env["client"]
+    client.create_registered_model(MODEL)
+    client.create_model_version(MODEL, source=str(env["signed"]))
+    uri = client.get_model_version_download_uri(MODEL, "1")
+    missing = tmp_path / "elsewhere" / "gone.duckdb"
+    missing.parent.mkdir()
+    moved = uri.replace(str(env["path"]), str(missing))
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    with pytest.raises(MlflowException) as e:
+        get_artifact_repository(moved)
+    assert e.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    assert e.value.message.startswith(f"Metastore {missing} does not exist")
+    with pytest.raises(MlflowException):
+        mlflow.artifacts.download_artifacts(artifact_uri=moved, dst_path=str(tmp_path / "out"))
+    assert list(missing.parent.iterdir()) == []
+    # The registry URI itself still creates a new metastore, as always.
+    created = tmp_path / "elsewhere" / "new.duckdb"
+    MlflowClient(registry_uri=f"ucsql://{created}").search_registered_models()
+    assert created.is_file()

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
-from . import dialect
+from . import dialect, names
 from .engine import Engine, record_refusal
 from .errors import ParseError, UcsqlError, UnsupportedStatement
 from .metastore import Metastore
@@ -83,10 +83,12 @@ class Catalog:
                 self.engine.parsed.put(text, statements)
         except UnsupportedStatement as e:
             record_refusal(self.engine, self.principal, e.kind, text, "DENIED", e.reason)
+            e.audited = True
             raise
         except ParseError as e:
             record_refusal(self.engine, self.principal, "PARSE", e.statement or text, "FAILED",
                            e.reason)
+            e.audited = True
             raise
         for node in statements:
             try:
@@ -168,4 +170,8 @@ def connect(path: str | os.PathLike = ":memory:", principal: str | None = None) 
     ``main.default``. ``principal`` defaults to ``UCSQL_PRINCIPAL`` or the login name.
     """
     principal = principal or default_principal()
+    if str(path) == ":memory:" or not os.path.exists(os.path.expanduser(str(path))):
+        # The creator of a new file becomes its admin: an invalid name is refused before
+        # anything is created. (On an existing file, each statement is refused and audited.)
+        names.principal_name(principal)
     return Catalog(Engine(Metastore(path, creator=principal)), principal)

@@ -14,8 +14,9 @@ Conventions shared by every node (the engine relies on them):
   (``quoted`` is True when backticked; read ``.name``).
 * Values (comments, locations, sources, run ids, LIKE patterns, tag values, version numbers) are
   ``exp.Literal``, ``exp.Null`` (only ``COMMENT ON ... IS NULL``) or ``exp.Placeholder``, bound
-  by the engine: ``?`` -> ``Placeholder(this=None)``, ``:name`` and ``$name`` ->
-  ``Placeholder(this="name")`` (``$1`` -> ``this="1"``). Version numbers are integer literals;
+  by the engine: ``?`` -> ``Placeholder(this=None)`` with ``meta["position"]`` its place among
+  the statement's ``?`` (the n-th ``?`` in the text binds the n-th value), ``:name`` and
+  ``$name`` -> ``Placeholder(this="name")`` (``$1`` -> ``this="1"``). Version numbers are integer literals;
   tag values may also be a number literal or a bare name (``exp.Identifier``).
 * ``kind`` args are upper-case strings: ``CATALOG``, ``SCHEMA`` (``DATABASE`` is read as
   ``SCHEMA`` everywhere), ``MODEL`` (``FUNCTION`` is read as ``MODEL`` in SET TAG, UNSET TAG and
@@ -462,9 +463,19 @@ class UcsqlParser(Databricks.Parser):
         )
 
     def _parse_uc_placeholder(self) -> exp.Placeholder | None:
-        """``?``, ``:name`` or ``$name`` (``$1`` too), written without spaces."""
+        """``?``, ``:name`` or ``$name`` (``$1`` too), written without spaces.
+
+        A ``?`` records in ``meta["position"]`` which ``?`` of the statement it is (0 for the
+        first in the text), counted from its token's place among the statement's tokens, so
+        that it binds the value at that place in the parameter list whatever order the engine
+        reads the values in, and however often the parser backtracks over it."""
         if self._match(TokenType.PLACEHOLDER):
-            return self.expression(exp.Placeholder())
+            node = self.expression(exp.Placeholder())
+            index = self._index - 1
+            node.meta["position"] = sum(
+                1 for token in self._tokens[:index] if token.token_type == TokenType.PLACEHOLDER
+            )
+            return node
         curr, name = self._curr, self._next
         if (
             curr.token_type in (TokenType.COLON, TokenType.PARAMETER)

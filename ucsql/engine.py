@@ -9,7 +9,9 @@ around them.
 
 from __future__ import annotations
 
+import contextlib
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +21,9 @@ import duckdb
 from sqlglot import exp
 
 from . import names, queries, storage
-from .audit import MAX_WAITING
+from .audit import MAX_WAITING, stamped
 from .epoch_cache import EpochCache
-from .errors import InvalidArgument, NotFound, PermissionDenied, UcsqlError
+from .errors import InvalidArgument, MetastoreError, NotFound, PermissionDenied, UcsqlError
 from .metastore import Metastore
 from .result import Result
 from .storage import LocalStorage, ModelStorage
@@ -74,15 +76,15 @@ class Context:
     # -- SQL ------------------------------------------------------------------------------
     def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
         """Run ``sql/queries/<name>.sql`` with named parameters; return its rows."""
-        return self._query(name).run(self.cur, params)[1]
+        return self._query(name).run(self.cur, _checked(params))[1]
 
     def table(self, name: str, /, **params: Any):
         """The rows of ``sql/queries/<name>.sql`` as an Arrow table."""
-        return self._query(name).arrow(self.cur, params)
+        return self._query(name).arrow(self.cur, _checked(params))
 
     def one(self, name: str, /, **params: Any) -> dict[str, Any] | None:
         """The first row of a named query as a dict, or None."""
-        columns, rows = self._query(name).run(self.cur, params)
+        columns, rows = self._query(name).run(self.cur, _checked(params))
         return dict(zip(columns, rows[0])) if rows else None
 
     def _query(self, name: str) -> queries.Query:
@@ -136,7 +138,9 @@ class Context:
             return None
         if isinstance(node, exp.Placeholder):
             name = node.name
-            return self._bind(None if name in ("", "?") else name.lstrip("$:"))
+            if name in ("", "?"):
+                return self._bind(None, node.meta.get("position"))
+            return self._bind(name.lstrip("$:"))
         if isinstance(node, exp.Literal):
             return node.this if node.is_string else node.this
         if isinstance(node, (exp.Identifier, exp.Var)):
@@ -151,16 +155,23 @@ class Context:
         value = self.value(node)
         return None if value is None else str(value)
 
-    def _bind(self, name: str | None) -> Any:
+    def _bind(self, name: str | None, position: int | None = None) -> Any:
+        """The value of a parameter: ``name`` for ``$name`` / ``:name`` (``$1`` is the first of a
+        list); for ``?``, the value at ``position``, the place of the ``?`` in the statement's
+        text (set by the parser), so values bind in the order they are written whatever order
+        a handler reads them in. A ``?`` without a position (a node built by code) takes the
+        next value in reading order."""
         params = self.params
         if name is None:
             if not isinstance(params, (list, tuple)):
                 raise InvalidArgument("The statement uses ? parameters; pass params as a list.")
-            if self._positional >= len(params):
+            if position is None:
+                position = self._positional
+                self._positional += 1
+            if position >= len(params):
                 raise InvalidArgument(f"The statement has more ? parameters than the "
                                       f"{len(params)} values given.")
-            self._positional += 1
-            return params[self._positional - 1]
+            return params[position]
         if isinstance(params, dict) and name in params:
             return params[name]
         if isinstance(params, (list, tuple)) and name.isdigit() and 0 < int(name) <= len(params):
@@ -222,12 +233,14 @@ class Context:
         return row["principal_id"]
 
     # -- authorization ------------------------------------------------------------------------
-    def authorize(self, operation: str, target: Securable, *, what: str | None = None) -> None:
-        """Refuse (PermissionDenied) unless the caller may do ``operation`` on ``target``.
+    def authorize(self, operation: str, target: Securable, *, what: str | None = None,
+                  subject: str | None = None) -> None:
+        """Refuse (PermissionDenied) unless the caller may do ``operation`` on ``target``
+        (``subject``: the operation's second principal, e.g. whose grants are listed).
 
         The decision, and the privilege named as missing, come from sql/session/06_authorize.sql.
         """
-        row = self._decision(operation, target)
+        row = self._decision(operation, target, subject)
         if row and row["allowed"]:
             return
         missing = row["missing"] if row else []
@@ -243,17 +256,18 @@ class Context:
             f"Permission denied: {self.principal} cannot {doing}: missing {need}.",
             principal=self.principal, operation=self.action, securable=str(target), missing=need)
 
-    def allowed(self, operation: str, target: Securable) -> bool:
+    def allowed(self, operation: str, target: Securable, subject: str | None = None) -> bool:
         """Whether the caller may do ``operation`` on ``target``, without refusing."""
-        row = self._decision(operation, target)
+        row = self._decision(operation, target, subject)
         return bool(row and row["allowed"])
 
-    def _decision(self, operation: str, target: Securable) -> dict[str, Any] | None:
+    def _decision(self, operation: str, target: Securable,
+                  subject: str | None = None) -> dict[str, Any] | None:
         """The policy's answer row, remembered per policy epoch (ucsql.epoch_cache)."""
-        full, row = self._cached("policy", (self.principal, target.id, operation))
+        full, row = self._cached("policy", (self.principal, target.id, operation, subject))
         if row is None:
             row = self.one("authorize", principal=self.principal, securable_id=target.id,
-                           operation=operation)
+                           operation=operation, subject=subject)
             self._remember("policy", full, row)
         return row
 
@@ -298,9 +312,20 @@ class Engine:
             _check_params(params)
             handler, ctx.action = handler_for(node)
         except UcsqlError as e:
-            self._refused(ctx, "DENIED" if isinstance(e, PermissionDenied) else "FAILED", e.message)
+            self._fail(ctx, e)
             raise
-        read = is_read(node)
+        with contextlib.ExitStack() as held:
+            # The file is held from the start of the statement to its audit row, refused or not:
+            # no other process can take it in between and make the refusal's row wait.
+            try:
+                held.enter_context(self.metastore.lease())
+            except UcsqlError as e:  # held by another process for longer than we wait
+                self._fail(ctx, e)
+                raise
+            return self._run(ctx, handler, node, is_read(node))
+
+    def _run(self, ctx: Context, handler, node: exp.Expression, read: bool) -> Result:
+        """The statement's transaction, retried on write conflicts; audited either way."""
         audit = self.metastore.audit
         for attempt in range(_CONFLICT_RETRIES):
             ctx._positional = 0
@@ -321,22 +346,19 @@ class Engine:
                 if "conflict" in str(e).lower() and attempt + 1 < _CONFLICT_RETRIES:
                     time.sleep(0.001 * (attempt + 1))
                     continue
-                self._refused(ctx, "FAILED", str(e))
-                raise UcsqlError(f"The metastore is busy: {e}. Retry the statement.") from None
-            except PermissionDenied as e:
-                _run_all(ctx._on_rollback)
-                self._refused(ctx, "DENIED", e.message)
-                raise
+                error = UcsqlError(f"The metastore is busy: {e}. Retry the statement.")
+                self._fail(ctx, error)
+                raise error from None
             except UcsqlError as e:
                 _run_all(ctx._on_rollback)
-                self._refused(ctx, "FAILED", e.message)
+                self._fail(ctx, e)
                 raise
             except RecursionError:
                 _run_all(ctx._on_rollback)
-                message = ("The statement is nested too deeply to check; simplify it (fewer "
-                           "nested parentheses or subqueries).")
-                self._refused(ctx, "FAILED", message)
-                raise InvalidArgument(message) from None
+                error = InvalidArgument("The statement is nested too deeply to check; simplify "
+                                        "it (fewer nested parentheses or subqueries).")
+                self._fail(ctx, error)
+                raise error from None
             except BaseException as e:
                 _run_all(ctx._on_rollback)
                 self._refused(ctx, "FAILED", f"{type(e).__name__}: {e}")
@@ -351,24 +373,47 @@ class Engine:
                 return result
         raise AssertionError("unreachable")
 
+    def _fail(self, ctx: Context, error: UcsqlError) -> None:
+        """Audit the statement refused (PermissionDenied) or failed with ``error``."""
+        self._refused(ctx, "DENIED" if isinstance(error, PermissionDenied) else "FAILED",
+                      error.message)
+        error.audited = True
+
     @staticmethod
     def _audit_row(ctx: Context, result: str, detail: str | None) -> tuple:
-        return (ctx.principal, ctx.action, ctx.audit_kind, _printable(ctx.audit_name), result,
-                _printable(detail), _printable(ctx.statement))
+        """The fields of the statement's audit row (the writer stamps the time and makes every
+        field storable: ucsql.audit.storable)."""
+        return (ctx.principal, ctx.action, ctx.audit_kind, ctx.audit_name, result, detail,
+                ctx.statement)
 
     def _refused(self, ctx: Context, result: str, detail: str) -> None:
         """Audit a refused or failed statement after its transaction was rolled back."""
         for cleanup in ctx.memo.pop("discard_on_failure", []):
             cleanup()
+        self.audit_now(self._audit_row(ctx, result, detail))
+
+    def audit_now(self, row: tuple) -> None:
+        """Write the audit row of a refusal (its fields, as ``_audit_row`` gives them) in a
+        transaction of its own, with the rows of reads that wait. It never waits for the file
+        and never fails: if another process holds the file (or the write fails), the row goes
+        to the audit journal beside the metastore, which the next opening of the file writes
+        into the log (ucsql.audit.AuditJournal), and the caller gets its real error at once."""
         audit = self.metastore.audit
-        waiting: list = []
         try:
-            with self.metastore.transaction() as cur:
-                ctx.cur = cur
-                waiting = audit.write_waiting(cur, self._audit_row(ctx, result, detail))
-        except BaseException:
-            audit.restore(waiting)  # the commit failed: the reads' rows wait for the next try
-            raise
+            with self.metastore.lease(wait=False):
+                waiting: list = []
+                try:
+                    with self.metastore.transaction() as cur:
+                        waiting = audit.write_waiting(cur, row)
+                except BaseException:
+                    audit.restore(waiting)  # the commit failed: the reads' rows wait for the next try
+                    raise
+        except (duckdb.Error, MetastoreError, OSError):
+            try:
+                audit.set_aside([stamped(*row)])
+            except OSError as e:
+                warnings.warn(f"ucsql could not write an audit row to {self.metastore.path} or "
+                              f"to its journal: {e}", RuntimeWarning, stacklevel=3)
 
 
 def _action_of(node: exp.Expression) -> str:
@@ -376,9 +421,14 @@ def _action_of(node: exp.Expression) -> str:
     return action_name(node)
 
 
-def _printable(text: str | None) -> str | None:
-    """Text the audit log can store whatever it holds (a lone surrogate becomes an escape)."""
-    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
+def _checked(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a named query. Every value reaches DuckDB this way, bound: text DuckDB
+    cannot take (a lone surrogate, say in a name an API caller built) is refused here with a
+    typed error, not by DuckDB with a raw one."""
+    for value in params.values():
+        if isinstance(value, str) and not names.is_unicode(value):
+            names.unicode_text(value, "The value")
+    return params
 
 
 def _check_params(params: Any) -> None:
@@ -388,7 +438,7 @@ def _check_params(params: Any) -> None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                raise InvalidArgument(f"Parameter value {_printable(value)!r} holds an invalid "
+                raise InvalidArgument(f"Parameter value {names.shown(value)} holds an invalid "
                                       "character (a lone surrogate); pass valid Unicode text.") from None
 
 
@@ -421,7 +471,10 @@ def storage_root_for(ctx: Context, securable: Securable) -> Path:
 
 
 def record_refusal(engine: Engine, principal: str, action: str, statement: str, result: str,
-                   detail: str) -> None:
-    """Audit a statement refused before it reached a handler (unparseable or unsupported SQL)."""
-    ctx = Context(engine, principal, {}, statement, action)
-    engine._refused(ctx, result, detail)
+                   detail: str, *, securable_kind: str | None = None,
+                   securable_name: str | None = None) -> None:
+    """Audit a request refused before it reached a handler (unparseable or unsupported SQL, an
+    MLflow call the façade refuses, a download outside a version's files): one row, at once,
+    without waiting for the file (``Engine.audit_now``)."""
+    engine.audit_now((principal, action, securable_kind, securable_name, result, detail,
+                      statement))

@@ -14,6 +14,9 @@ class UcsqlError(Exception):
     # The 1-based line of the script where the failing statement starts (set by Catalog.run), so
     # that `ucsql -f script.sql` can say where it stopped. None when not run from a script.
     line: int | None = None
+    # Whether the refusal is already in the audit log (set where it is written), so that a layer
+    # above (the MLflow façade) audits only the refusals that never reached the engine.
+    audited: bool = False
 
     def __init__(self, message: str):
         super().__init__(message)

@@ -143,7 +143,7 @@ def render(result, fmt: str = "table", width: int | None = None) -> str:
     CLI sends messages to stderr for csv and json, to keep stdout machine-readable)."""
     if not result.table.num_columns:
         return result.message or "OK"
-    columns, rows = result.columns, result.fetchall()
+    columns, rows = result.columns, result.display_rows()
     if fmt == "table":
         return render_table(columns, rows, width)
     renderer = {"csv": render_csv, "json": render_json, "markdown": render_markdown}[fmt]

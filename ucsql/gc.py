@@ -46,7 +46,16 @@ def roots(cur, default_root: Path) -> list[Path]:
     MANAGED LOCATION (resolved)."""
     found = [default_root] + [storage.resolve(r[0], default_root)
                               for r in queries.run(cur, "queries/storage_roots")[1]]
-    return [r for r in dict.fromkeys(found) if r.is_dir()]
+    return [r for r in dict.fromkeys(found) if _is_dir(r)]
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False for a path the system cannot even look at (a location
+    recorded before locations were checked may be too long, or hold a NUL)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def own_roots(cur, default_root: Path, metastore_id: str) -> tuple[list[Path], list[tuple[Path, str]]]:

@@ -79,6 +79,10 @@ def record_manifest(cur: duckdb.DuckDBPyConnection, recorded: str,
     return digest
 
 
+class FileHeld(MetastoreError):
+    """Another process holds the file, and the caller asked not to wait (``lease(wait=False)``)."""
+
+
 def code_schema_version() -> int:
     """The newest schema version this ucsql knows."""
     return _migrations()[-1][0]
@@ -132,8 +136,10 @@ class Metastore:
         self._closed = False
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._kept_open: list[int] = []  # descriptors of the file, closed after DuckDB's
         self._lock = threading.RLock()
         self._idle_since = 0.0
+        self._opener = creator  # who ingests the audit journal (ucsql.audit.AuditJournal)
         # Audit rows of allowed reads, written before the file is released (ucsql.audit).
         self.audit = AuditWriter() if self.in_memory else writer_for(self.path)
         self.views = self._view_names()
@@ -149,6 +155,7 @@ class Metastore:
             self._schema_ready = True
             if not self.in_memory:
                 self._clean_staging()
+                self._ingest_audit_journal()
 
     # -- opening ---------------------------------------------------------------------------
     def _upgrade(self, creator: str) -> None:
@@ -217,25 +224,28 @@ class Metastore:
 
     # -- holding the file --------------------------------------------------------------------
     @contextlib.contextmanager
-    def lease(self) -> Iterator[None]:
-        """Hold the file open for the duration of the block (re-entrant, shared by threads)."""
+    def lease(self, wait: bool = True) -> Iterator[None]:
+        """Hold the file open for the duration of the block (re-entrant, shared by threads).
+        ``wait=False``: if another process holds the file, raise ``FileHeld`` at once."""
         with self._lock:
             if self._closed:
                 raise MetastoreError(f"Metastore {self.path} is closed.")
             if self._con is None:
-                self._open()
+                self._open(wait)
             self._leases += 1
+        self._local.leases = getattr(self._local, "leases", 0) + 1
         try:
             yield
         finally:
+            self._local.leases -= 1
             with self._lock:
                 self._leases -= 1
                 if self._leases == 0:
                     self._release_soon()
 
-    def _open(self) -> None:
+    def _open(self, wait: bool = True) -> None:
         """Open the file, waiting (bounded) while another process holds it."""
-        if self._yield_next_open:
+        if self._yield_next_open and wait:
             # We just let go because we held the file long: give a waiting process the chance.
             time.sleep(random.uniform(0.002, 0.02))
             self._yield_next_open = False
@@ -246,6 +256,8 @@ class Metastore:
                 self._con = duckdb.connect(self.path, config=DUCKDB_CONFIG)
                 break
             except duckdb.IOException as e:
+                if not wait and "lock" in str(e).lower():
+                    raise FileHeld(_lock_message(self.path, str(e), 0)) from None
                 if "lock" not in str(e).lower() or time.monotonic() >= deadline:
                     raise MetastoreError(_lock_message(self.path, str(e), self.lock_timeout)) from None
                 time.sleep(delay * random.uniform(0.5, 1.5))
@@ -258,6 +270,8 @@ class Metastore:
             # No statement of ours is running and no other process can be: leftovers of a
             # registration that died are garbage (ucsql.gc).
             self._clean_staging()
+        if self._schema_ready and not self.in_memory:
+            self._ingest_audit_journal()
 
     def _clean_staging(self) -> None:
         cur = self._con.cursor()
@@ -265,6 +279,20 @@ class Metastore:
             gc.clean_staging(cur, self.storage_root, self.metastore_id)
         finally:
             cur.close()
+
+    def _ingest_audit_journal(self) -> None:
+        """Write the audit rows other processes journaled while we could not have the file
+        (ucsql.audit.AuditJournal). A failure is a warning, never a reason not to open: the
+        journal stays for the next opening."""
+        journal = self.audit.journal
+        if journal is None or not journal.pending():
+            return
+        try:
+            journal.ingest(self._con, self._opener)
+        except (duckdb.Error, OSError) as e:
+            warnings.warn(f"ucsql could not write the audit journal {journal.path} into "
+                          f"{self.path}: {e}; it is kept and written at the next opening.",
+                          RuntimeWarning, stacklevel=2)
 
     def _release_soon(self) -> None:
         """Called with the lock held when the last lease ends."""
@@ -317,6 +345,9 @@ class Metastore:
             with contextlib.suppress(duckdb.Error):
                 self._con.close()
             self._con = None
+        for fd in self._kept_open:  # after DuckDB let go (see copy_database)
+            os.close(fd)
+        self._kept_open.clear()
 
     # -- cursors and transactions ----------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -396,7 +427,7 @@ class Metastore:
         file. Garbage collection and backups need that (a registration in flight has files that
         no row names yet)."""
         with self._lock:  # lease() takes it to start: no statement can start meanwhile
-            if self._leases > 1:
+            if self._leases > getattr(self._local, "leases", 0):  # leases of other threads
                 raise MetastoreError("Other statements are running on this metastore in this "
                                      "process; run this when they are done.")
             yield
@@ -407,10 +438,19 @@ class Metastore:
         of the last commit."""
         if self.in_memory:
             raise MetastoreError("An in-memory metastore has no file to back up.")
-        shutil.copyfile(self.path, dest)
-        wal = Path(self.path + ".wal")
-        if wal.exists():
-            shutil.copyfile(wal, Path(str(dest) + ".wal"))
+        for source, target in ((self.path, dest), (self.path + ".wal", Path(f"{dest}.wal"))):
+            try:
+                fd = os.open(source, os.O_RDONLY)
+            except FileNotFoundError:  # no log: everything is in the file
+                continue
+            # DuckDB locks the file with fcntl, and POSIX drops every such lock of a process on a
+            # file when the process closes *any* descriptor of it: this one is closed only once
+            # the connection has let go of the file (_close_connection).
+            self._kept_open.append(fd)
+            with open(target, "xb") as out:
+                os.lseek(fd, 0, os.SEEK_SET)
+                while chunk := os.read(fd, 8 << 20):
+                    out.write(chunk)
 
     def close(self) -> None:
         with self._lock:

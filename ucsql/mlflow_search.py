@@ -542,6 +542,9 @@ def _keys(keys: dict[str, str]) -> str:
 
 # --- Page tokens -------------------------------------------------------------------------------
 
+_MAX_PAGE_TOKEN = 1_000
+
+
 def _parse_page_token(search: _Search, token: str | None, fingerprint: str) -> int:
     """The offset a token points at (0 without a token). A token that is not one of ours, or
     that was returned by a different search, is refused."""
@@ -551,6 +554,10 @@ def _parse_page_token(search: _Search, token: str | None, fingerprint: str) -> i
         token = token.decode("ascii", errors="replace")
     shown = repr(token if len(str(token)) <= 60 else str(token)[:57] + "...")
     try:
+        # Ours are about 80 characters of flat JSON: anything much longer is not one, and is
+        # not decoded (a deeply nested one would exhaust the JSON parser's recursion).
+        if len(str(token)) > _MAX_PAGE_TOKEN:
+            raise ValueError
         payload = json.loads(base64.b64decode(str(token).encode("ascii"), altchars=b"-_",
                                               validate=True))
         offset = payload["offset"]
@@ -558,7 +565,8 @@ def _parse_page_token(search: _Search, token: str | None, fingerprint: str) -> i
         if isinstance(offset, bool) or not isinstance(offset, int) \
                 or not 0 <= offset < 2**62 or not isinstance(source, str):
             raise ValueError
-    except (UnicodeEncodeError, binascii.Error, ValueError, TypeError, KeyError):
+    except (UnicodeEncodeError, binascii.Error, ValueError, TypeError, KeyError,
+            RecursionError):
         raise InvalidArgument(
             f"Invalid page token {shown}: it is not a token returned by {search.method}. Pass "
             "the next_page_token of the previous page unchanged, or no token for the first "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import inspect
 import os
 import shutil
 import tempfile
@@ -40,8 +41,9 @@ from sqlglot import exp
 from . import dialect as d
 from . import names
 from .api import Catalog, connect, default_principal
+from .engine import record_refusal
 from .epoch_cache import EpochCache
-from .errors import InvalidArgument, UcsqlError
+from .errors import InvalidArgument, PermissionDenied, UcsqlError
 from .result import Result
 
 _STAGES_MESSAGE = (
@@ -57,16 +59,40 @@ def _error(message: str, code: str) -> MlflowException:
 
 
 def _mlflow_errors(method):
-    """Turn ucsql errors into MlflowException with the same message and MLflow's error code."""
+    """Turn ucsql errors into MlflowException with the same message and MLflow's error code.
+
+    A refusal the engine never saw (a malformed name, stages, a bad filter or page token: the
+    façade refuses them itself) is audited here, once: one row naming the MLflow call."""
 
     @functools.wraps(method)
-    def wrapper(*args, **kwargs):
+    def wrapper(store, *args, **kwargs):
         try:
-            return method(*args, **kwargs)
+            return method(store, *args, **kwargs)
         except UcsqlError as e:
+            if not e.audited:
+                store._audit_refusal(method, args, kwargs, e)
             raise _error(e.message, e.code) from None
 
     return wrapper
+
+
+def _shown(value) -> str:
+    if isinstance(value, str):
+        return names.shown(value, 200)
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _call_text(method, args, kwargs) -> tuple[str, str | None]:
+    """(the MLflow call as text, for the audit row's statement; the model it names, if any)."""
+    try:
+        bound = inspect.signature(method).bind(None, *args, **kwargs)
+    except TypeError:
+        return f"mlflow: {method.__name__}(...)", None
+    arguments = [(k, v) for k, v in list(bound.arguments.items())[1:] if v is not None]
+    shown = ", ".join(f"{k}={_shown(v)}" for k, v in arguments)
+    model = bound.arguments.get("name", bound.arguments.get("dst_name"))
+    return f"mlflow: {method.__name__}({shown})", model if isinstance(model, str) else None
 
 
 def metastore_path(uri: str) -> str:
@@ -141,6 +167,14 @@ class UcsqlRegistryStore(AbstractStore):
 
     def _run(self, node: exp.Expression, params=None) -> Result:
         return self.catalog.execute(node, params)
+
+    def _audit_refusal(self, method, args, kwargs, error: UcsqlError) -> None:
+        """Audit a call the façade refused before any statement ran."""
+        statement, model = _call_text(method, args, kwargs)
+        record_refusal(self._catalog.engine, default_principal(), method.__name__.upper(),
+                       statement, "DENIED" if isinstance(error, PermissionDenied) else "FAILED",
+                       error.message, securable_kind="MODEL" if model else None,
+                       securable_name=model)
 
     def _tracking_client(self):
         from mlflow.tracking import MlflowClient
@@ -447,11 +481,18 @@ class UcsqlRegistryStore(AbstractStore):
     def _await_model_version_creation(self, mv, await_creation_for):
         """Versions are READY when create_model_version returns: nothing to wait for."""
 
+    @_mlflow_errors
+    def run_node(self, node: exp.Expression) -> list[dict]:
+        """The rows of one statement node, run as the caller (for UcsqlArtifactRepository)."""
+        return _rows(self._run(node))
+
 
 class UcsqlArtifactRepository(ArtifactRepository):
     """Serves ``ucsql:///metastore.duckdb?model=...&version=...`` download URIs: the caller needs
     EXECUTE on the model (checked and audited once, when the repository is made); files are
-    copied out of managed storage, which stays read-only to MLflow."""
+    copied out of managed storage, which stays read-only to MLflow. A path outside the
+    version's files (``..``, an absolute path, a symlink out) is refused and audited. The URI
+    must name an existing metastore: serving a download never creates one."""
 
     def __init__(self, artifact_uri: str, tracking_uri: str | None = None,
                  registry_uri: str | None = None):
@@ -460,17 +501,34 @@ class UcsqlArtifactRepository(ArtifactRepository):
         query = urllib.parse.parse_qs(parsed.query)
         if not query.get("model") or not query.get("version"):
             raise _error(f"{artifact_uri!r} is not a ucsql model download URI.", "INVALID_PARAMETER_VALUE")
+        path = os.path.abspath(metastore_path(artifact_uri))
+        if not os.path.isfile(path):
+            raise _error(f"Metastore {path} does not exist, so the download URI "
+                         f"{artifact_uri!r} names no model files. Ask the registry for the "
+                         "version's download URI again "
+                         "(MlflowClient().get_model_version_download_uri).",
+                         "RESOURCE_DOES_NOT_EXIST")
         # The registry store MLflow already built for this metastore (it caches one per URI).
         from mlflow.tracking._model_registry.utils import _get_store
-        store = _get_store(f"ucsql://{parsed.path}")
-        mv = _mlflow_errors(lambda: _rows(store._run(d.GetModelVersion(
-            this=_name(query["model"][0]), version=_lit(query["version"][0])))))()
+        self.store = store = _get_store(f"ucsql://{parsed.path}")
+        self.model, self.version = query["model"][0], query["version"][0]
+        mv = store.run_node(d.GetModelVersion(this=_name(self.model), version=_lit(self.version)))
         self.root = Path(mv[0]["storage_location"])
 
     def _local(self, path: str | None) -> Path:
+        root = self.root.resolve()
         local = (self.root / (path or "")).resolve()
-        if local != self.root.resolve() and self.root.resolve() not in local.parents:
-            raise _error(f"{path!r} is outside the model version's files.", "INVALID_PARAMETER_VALUE")
+        if local != root and root not in local.parents:
+            message = (f"Permission denied: {default_principal()} cannot read "
+                       f"{names.shown(str(path), 200)}: it is outside the files of "
+                       f"{self.model} version {self.version}. Give a path inside the version's "
+                       "files, as list_artifacts names them.")
+            record_refusal(self.store._catalog.engine, default_principal(), "DOWNLOAD_ARTIFACT",
+                           f"-- download {names.shown(str(path), 200)} of {self.model} "
+                           f"version {self.version}", "DENIED", message,
+                           securable_kind="MODEL",
+                           securable_name=f"{self.model} version {self.version}")
+            raise _error(message, "PERMISSION_DENIED")
         return local
 
     def list_artifacts(self, path=None):

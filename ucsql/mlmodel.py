@@ -26,14 +26,21 @@ HOW_TO_SIGN = (
 def read_mlmodel(directory: str | Path) -> dict:
     """The parsed MLmodel of ``directory``, checked to have a signature with inputs and outputs."""
     path = Path(directory).expanduser()
-    if not path.is_dir():
+    try:
+        is_dir = path.is_dir()
+        has_mlmodel = is_dir and (path / "MLmodel").is_file()
+    except (OSError, ValueError) as e:  # a name too long, no permission, a NUL ...
+        raise InvalidArgument(f"Model directory {str(path)!r} cannot be read: "
+                              f"{getattr(e, 'strerror', None) or e}. Give the folder that holds "
+                              "the MLmodel file.") from None
+    if not is_dir:
         raise InvalidArgument(f"Model directory {str(path)!r} does not exist or is not a directory. "
                               "Give the folder that holds the MLmodel file.")
     mlmodel = path / "MLmodel"
     if mlmodel.is_symlink():
         raise InvalidArgument(f"The MLmodel file in {str(path)!r} is a symbolic link; model folders "
                               "may hold only regular files. Replace it with the file itself.")
-    if not mlmodel.is_file():
+    if not has_mlmodel:
         raise InvalidArgument(f"{str(path)!r} is not an MLflow model directory: it has no MLmodel "
                               "file. Give the folder written by mlflow.<flavor>.save_model/log_model.")
     try:

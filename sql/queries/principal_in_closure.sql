@@ -1,6 +1,6 @@
 -- Is $member the principal $principal itself or a group that contains it (transitively)?
--- Used for "a non-admin may transfer only to itself or its group", SHOW GRANTS of oneself,
--- and to refuse group-membership cycles.
+-- Used to refuse group-membership cycles. (Whether the caller is a subject of its own, for
+-- ownership transfers and SHOW GRANTS, is the policy's: sql/session/06_authorize.sql.)
 SELECT $member = $principal
     OR EXISTS (SELECT 1 FROM ucsql_principal AS p
                WHERE p.name = $member

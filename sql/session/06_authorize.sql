@@ -15,6 +15,11 @@
 --   * The admin may do every management operation (the OWNER/METASTORE alternatives below) but,
 --     like everyone, needs EXECUTE to load a model, APPLY_TAG to tag and CREATE_MODEL_VERSION to
 --     add versions.
+--   * Some operations concern a second principal, the subject (subject_name): the new owner of
+--     an ownership transfer, the principal whose grants SHOW GRANTS lists. The term SUBJECT
+--     (level SELF) holds when the subject is the caller or a group that contains the caller
+--     (ucsql_principal_closure, `account users` included): a non-admin may transfer only to
+--     itself or its group, and anyone may list the grants of itself or its group.
 --
 -- principal_name: the caller. target_id: the securable, or NULL for every securable (lists).
 -- operation_name: one of the operations below, or SEE: may the caller see the securable at all
@@ -22,10 +27,12 @@
 -- lists and views decide every securable in one pass; or KNOW: is the caller told that the
 -- securable exists when it tries to create it again (CREATE answers "already exists" instead of
 -- a refusal): SEE, or for a model also CREATE_MODEL_VERSION on it (register_model relies on it).
+-- subject_name: the operation's subject (see above), NULL when it has none.
 -- Columns: securable_id, allowed, gates_ok, missing (list of {privilege, on_id}: the failed gate,
 -- else the unmet terms of alternative 1, i.e. what to grant on which securable), matched (the
 -- terms of the alternative that allowed it: the answer to "why").
-CREATE OR REPLACE TEMP MACRO ucsql_authorize(principal_name, target_id, operation_name) AS TABLE
+CREATE OR REPLACE TEMP MACRO ucsql_authorize(principal_name, target_id, operation_name,
+                                             subject_name := NULL) AS TABLE
 WITH
 operation_table(operation, alternative, privilege, level, gated) AS (VALUES
     ('CREATE_CATALOG',       1, 'CREATE_CATALOG',       'METASTORE', false),
@@ -75,6 +82,24 @@ operation_table(operation, alternative, privilege, level, gated) AS (VALUES
     -- choosing where files are written and what gc may delete (MANAGED LOCATION)
     ('CREATE_MANAGED_STORAGE', 1, 'CREATE_MANAGED_STORAGE', 'METASTORE', false),
     ('CREATE_MANAGED_STORAGE', 2, 'OWNER',              'METASTORE', false),
+    -- ownership transfer (ALTER ... OWNER TO subject): who may manage the object, and, unless
+    -- the admin, only to itself or a group it belongs to
+    ('TRANSFER_OWNERSHIP',   1, 'MANAGE',               'SELF',      true),
+    ('TRANSFER_OWNERSHIP',   1, 'SUBJECT',              'SELF',      true),
+    ('TRANSFER_OWNERSHIP',   2, 'OWNER',                'SCHEMA',    true),
+    ('TRANSFER_OWNERSHIP',   2, 'SUBJECT',              'SELF',      true),
+    ('TRANSFER_OWNERSHIP',   3, 'OWNER',                'CATALOG',   true),
+    ('TRANSFER_OWNERSHIP',   3, 'SUBJECT',              'SELF',      true),
+    ('TRANSFER_OWNERSHIP',   4, 'OWNER',                'METASTORE', true),
+    -- SHOW GRANTS [subject] ON the object: who may manage it, or anyone for its own grants
+    ('SHOW_GRANTS',          1, 'MANAGE',               'SELF',      true),
+    ('SHOW_GRANTS',          2, 'OWNER',                'SCHEMA',    true),
+    ('SHOW_GRANTS',          3, 'OWNER',                'CATALOG',   true),
+    ('SHOW_GRANTS',          4, 'OWNER',                'METASTORE', true),
+    ('SHOW_GRANTS',          5, 'SUBJECT',              'SELF',      false),
+    -- SHOW GRANTS TO subject (the target is the metastore): the admin, or its own grants
+    ('SHOW_GRANTS_TO',       1, 'OWNER',                'METASTORE', false),
+    ('SHOW_GRANTS_TO',       2, 'SUBJECT',              'SELF',      false),
     -- groups, the audit log, the metastore itself, its files (gc, backup, check)
     ('ADMIN',                1, 'OWNER',                'METASTORE', false)
 ),
@@ -95,12 +120,26 @@ requirement AS (
     FROM operation_table
     WHERE operation_name = 'KNOW' AND operation = 'CREATE_MODEL_VERSION'
 ),
+up AS (
+    SELECT * FROM ucsql_securable_ancestry(target_id)
+),
+caller_is_subject AS (
+    SELECT subject_name IS NOT NULL
+           AND (subject_name = principal_name
+                OR EXISTS (SELECT 1 FROM ucsql_principal AS p
+                           WHERE p.name = subject_name
+                             AND p.principal_id IN (SELECT principal_id
+                                                    FROM ucsql_principal_closure(principal_name))))
+           AS holds
+),
 facts AS (
     SELECT DISTINCT securable_id, privilege
     FROM ucsql_effective_privileges(principal_name, target_id)
-),
-up AS (
-    SELECT * FROM ucsql_securable_ancestry(target_id)
+  UNION
+    -- SUBJECT, on the target itself
+    SELECT up.securable_id, 'SUBJECT'
+    FROM up, caller_is_subject
+    WHERE up.depth = 0 AND caller_is_subject.holds
 ),
 targets AS (
     SELECT up.securable_id, s.kind

@@ -142,27 +142,22 @@ def alter_group(ctx: Context, node: exp.Expression) -> Result:
     return Result.done(f"{verb} {', '.join(members)} {'to' if action == 'ADD' else 'from'} group {name}.")
 
 
-def _may_see_grants_of(ctx: Context, principal: str | None) -> bool:
-    """Anyone may list the grants of itself or of a group it belongs to."""
-    return principal is not None and bool(
-        ctx.one("principal_in_closure", principal=ctx.principal, member=principal)["member"])
-
-
 def show_grants(ctx: Context, node: exp.Expression) -> Result:
     """SHOW GRANTS [principal] ON x: direct grants and grants inherited from the enclosing
-    schema and catalog (objectType/objectKey name the securable they were made on)."""
+    schema and catalog (objectType/objectKey name the securable they were made on). Anyone may
+    list the grants of itself or of a group it belongs to (operation SHOW_GRANTS)."""
     kind = str(node.args["kind"]).upper()
     target = ctx.resolve(kind, node.args.get("this"))
     principal = node.args["principal"].name if node.args.get("principal") else None
-    if not _may_see_grants_of(ctx, principal):
-        ctx.authorize("MANAGE", target, what=f"show the grants on {target}")
+    ctx.authorize("SHOW_GRANTS", target, what=f"show the grants on {target}", subject=principal)
     return Result(ctx.table("show_grants_on", securable_id=target.id, principal=principal))
 
 
 def show_grants_to(ctx: Context, node: exp.Expression) -> Result:
+    """SHOW GRANTS TO principal: the admin, or anyone for itself or its group (SHOW_GRANTS_TO)."""
     principal = names.principal_name(node.args["principal"].name)
     ctx.audit_kind, ctx.audit_name = "PRINCIPAL", principal
-    if not _may_see_grants_of(ctx, principal) and not ctx.is_admin():
+    if not ctx.allowed("SHOW_GRANTS_TO", ctx.resolve("METASTORE", None), subject=principal):
         raise PermissionDenied(
             f"Permission denied: {ctx.principal} cannot show the grants of {principal}: only the "
             "metastore admin may list another principal's grants.",

@@ -8,6 +8,7 @@ import threading
 import duckdb
 from sqlglot import exp
 
+from .. import names
 from ..engine import Context
 from ..errors import InvalidArgument, PermissionDenied
 from ..result import Result
@@ -16,7 +17,7 @@ from ..select_guard import guard_select
 
 def _like(ctx: Context, node: exp.Expression) -> list[str] | None:
     """A Databricks LIKE pattern ('pr*|dev*') as a list of GLOB patterns (case-insensitive)."""
-    pattern = ctx.text(node.args.get("like"))
+    pattern = names.bounded(ctx.text(node.args.get("like")), "The LIKE pattern", names.MAX_PATTERN)
     if pattern is None:
         return None
     return [p.strip().lower() for p in pattern.split("|")]

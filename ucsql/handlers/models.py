@@ -144,19 +144,22 @@ def _version_source(ctx: Context, node: exp.Expression):
     For FROM MODEL src VERSION n, the caller needs EXECUTE on src (copying is reading its
     files), and the copy keeps src's run, link and logged model unless the statement says
     otherwise."""
-    run_id = ctx.text(node.args.get("run_id"))
-    run_link = ctx.text(node.args.get("run_link"))
-    logged_model_id = ctx.text(node.args.get("logged_model_id"))
+    run_id = names.bounded(ctx.text(node.args.get("run_id")), "The RUN id", names.MAX_ID)
+    run_link = names.bounded(ctx.text(node.args.get("run_link")), "The run LINK", names.MAX_URI)
+    logged_model_id = names.bounded(ctx.text(node.args.get("logged_model_id")),
+                                    "The LOGGED MODEL id", names.MAX_ID)
+    source_uri = names.bounded(ctx.text(node.args.get("source_uri")), "The SOURCE",
+                               names.MAX_URI)
     if node.args.get("from_model") is None:
         directory = ctx.text(node.args["source"])
         if directory is None:
             raise InvalidArgument("ADD VERSION needs FROM 'directory' or FROM MODEL name VERSION n.")
-        path = _real_folder(directory)
-        recorded = ctx.text(node.args.get("source_uri")) or str(path)
+        path = _real_folder(names.local_path(directory, "The model directory"))
+        recorded = source_uri or str(path)
         return path, recorded, run_id, run_link, logged_model_id
     src, number, row = _source_version(ctx, node)
     return (Path(row["storage_location"]),
-            ctx.text(node.args.get("source_uri")) or f"models:/{src.full_name}/{number}",
+            source_uri or f"models:/{src.full_name}/{number}",
             run_id or row["run_id"], run_link or row["run_link"],
             logged_model_id or row["logged_model_id"])
 
@@ -252,10 +255,15 @@ def _record_files(ctx: Context, location: str) -> str:
 def _lineage(text: str | None) -> list[dict]:
     if not text:
         return []
+    names.bounded(text, "LINEAGE", names.MAX_LINEAGE)
     try:
         inputs = json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidArgument(f"LINEAGE must be a JSON list of dataset inputs: {e}.") from None
+    except RecursionError:
+        raise InvalidArgument("LINEAGE is nested too deeply: give a JSON list of dataset inputs, "
+                              "each an object of name, digest, source_type, source and "
+                              "context.") from None
     fields = ("name", "digest", "source_type", "source", "context")
     if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
         raise InvalidArgument("LINEAGE must be a JSON list of objects with "

@@ -58,7 +58,7 @@ def create_securable(ctx: Context, node: exp.Expression) -> Result:
                             f"Use CREATE {kind} IF NOT EXISTS to ignore this.")
     location = ctx.text(node.args.get("location"))
     if location is not None:
-        location = _managed_location(ctx, kind, location)
+        location = _managed_location(ctx, kind, names.local_path(location, "MANAGED LOCATION"))
     row = ctx.one("insert_securable", kind=kind, parent_id=parent.id, name=own,
                   owner_id=ctx.principal_id(ctx.principal),
                   comment=names.comment(ctx.text(node.args.get("comment"))),
@@ -144,9 +144,8 @@ def set_owner(ctx: Context, node: exp.Expression) -> Result:
     kind = _kind(node)
     target = ctx.resolve(kind, node.this)
     new_owner = node.args["principal"].name
-    ctx.authorize("MANAGE", target, what=f"transfer ownership of {target}")
-    if not ctx.is_admin() and not ctx.one("principal_in_closure", principal=ctx.principal,
-                                          member=new_owner)["member"]:
+    ctx.authorize("MANAGE", target, what=f"transfer ownership of {target}")  # names what is missing
+    if not ctx.allowed("TRANSFER_OWNERSHIP", target, subject=new_owner):  # the rule: 06_authorize
         raise _transfer_refused(ctx, target, new_owner)
     ctx.q("update_owner", securable_id=target.id, owner_id=ctx.principal_id(new_owner),
           by=ctx.principal)
