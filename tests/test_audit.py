@@ -683,6 +683,9 @@ def test_rows_of_reads_wait_in_memory_but_only_so_many(env):
     from ucsql.audit import MAX_WAITING
 
     metastore = env.admin.engine.metastore
+    # Releasing the file writes the waiting rows; on a slow machine the default half second of
+    # holding could pass between two of these statements, so hold it for the test.
+    metastore.idle_release = metastore.max_hold = 600.0
 
     def in_table() -> int:
         with metastore.lease():

@@ -26,6 +26,7 @@ import duckdb
 from . import gc, queries, storage
 from .audit import AuditWriter, writer_for
 from .errors import MetastoreError, UcsqlError
+from .file_lock import Busy, FileLock
 
 # DuckDB is told not to touch files, load extensions or scan Python variables: every file ucsql
 # reads or writes goes through Python (ucsql.storage), so a query that slipped past the SELECT
@@ -137,6 +138,7 @@ class Metastore:
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._kept_open: list[int] = []  # descriptors of the file, closed after DuckDB's
+        self._file_lock = None if self.in_memory else FileLock.for_path(self.path)
         self._lock = threading.RLock()
         self._idle_since = 0.0
         self._opener = creator  # who ingests the audit journal (ucsql.audit.AuditJournal)
@@ -250,11 +252,40 @@ class Metastore:
             time.sleep(random.uniform(0.002, 0.02))
             self._yield_next_open = False
         deadline = time.monotonic() + self.lock_timeout
+        if self._file_lock is not None:  # ucsql's own lock first (ucsql.file_lock says why)
+            try:
+                self._file_lock.acquire(self.lock_timeout, wait)
+            except Busy as e:
+                message = _lock_message(self.path, f"held in {e.holder}" if e.holder else "",
+                                        self.lock_timeout if wait else 0)
+                raise (MetastoreError if wait else FileHeld)(message) from None
+            except OSError as e:
+                raise MetastoreError(f"Cannot lock metastore {self.path}: cannot open "
+                                     f"{self._file_lock.path} ({e.strerror or e}). Check that "
+                                     "the folder is writable and the lock file is a file.") from None
+        try:
+            self._connect(deadline, wait)
+        except BaseException:
+            if self._file_lock is not None:
+                self._file_lock.release()
+            raise
+        self._generation += 1
+        self._opened_at = time.monotonic()
+        if not self.in_memory and self._leases == 0 and self._schema_ready:
+            # No statement of ours is running and no other process can be: leftovers of a
+            # registration that died are garbage (ucsql.gc).
+            self._clean_staging()
+        if self._schema_ready and not self.in_memory:
+            self._ingest_audit_journal()
+
+    def _connect(self, deadline: float, wait: bool) -> None:
+        """duckdb.connect, waiting (bounded) while a process that is not ucsql (the DuckDB CLI,
+        say) has the file open."""
         delay = 0.002
         while True:
             try:
                 self._con = duckdb.connect(self.path, config=DUCKDB_CONFIG)
-                break
+                return
             except duckdb.IOException as e:
                 if not wait and "lock" in str(e).lower():
                     raise FileHeld(_lock_message(self.path, str(e), 0)) from None
@@ -264,14 +295,6 @@ class Metastore:
                 delay = min(delay * 2, 0.05)
             except duckdb.Error as e:
                 raise MetastoreError(f"{self.path} is not a DuckDB metastore file: {e}") from None
-        self._generation += 1
-        self._opened_at = time.monotonic()
-        if not self.in_memory and self._leases == 0 and self._schema_ready:
-            # No statement of ours is running and no other process can be: leftovers of a
-            # registration that died are garbage (ucsql.gc).
-            self._clean_staging()
-        if self._schema_ready and not self.in_memory:
-            self._ingest_audit_journal()
 
     def _clean_staging(self) -> None:
         cur = self._con.cursor()
@@ -345,6 +368,8 @@ class Metastore:
             with contextlib.suppress(duckdb.Error):
                 self._con.close()
             self._con = None
+            if self._file_lock is not None:  # only once DuckDB has closed the file
+                self._file_lock.release()
         for fd in self._kept_open:  # after DuckDB let go (see copy_database)
             os.close(fd)
         self._kept_open.clear()
