@@ -52,3 +52,10 @@ def test_four_writers_and_a_reader(tmp_path, writers, per_writer):
                 "WHERE model_name = ? ORDER BY version", [model]).fetchall()]
             expected = writers * per_writer + 1 if model == "shared" else per_writer
             assert numbers == list(range(1, expected + 1)), f"gaps or duplicates in {model}"
+        # Every registration that said it was done is there with its audit row and its files,
+        # and no folder is left over from one that was lost (DuckDB 2.0 lost whole commits
+        # when processes took turns, before ucsql.file_lock).
+        assert cat.sql("SELECT count(*) FROM system.access.audit WHERE action = "
+                       "'ADD_MODEL_VERSION' AND result = 'ALLOWED'").scalar() == total
+        assert cat.check().table.num_rows == 0
+        assert cat.collect_garbage().table.num_rows == 0
