@@ -375,3 +375,40 @@ def test_unknown_tables_are_always_refused(parts, quote):
         assume(False)
     with pytest.raises(PermissionDenied):
         guard_select(tree, VIEWS, "alice")
+
+
+# --- Long queries: the guard's work grows with the query, not with its square -----------------
+
+_MODELS = {("information_schema", "registered_models"): "models_view"}
+
+
+def _chain(n: int, joiner: str, term: str = "length(model_name) <> {i}") -> str:
+    return ("SELECT count(*) FROM system.information_schema.registered_models WHERE "
+            + f" {joiner} ".join(term.format(i=i) for i in range(n)))
+
+
+@pytest.mark.parametrize("joiner", ["AND", "OR"])
+def test_a_long_chain_of_conditions_is_checked_not_refused_as_too_deep(joiner):
+    # 5,000 terms once took the guard minutes (every node rendered its whole subtree) or failed
+    # as "nested too deeply"; the same text with an ungranted function inside is still refused.
+    guarded = guard_select(sqlglot.parse_one(_chain(5000, joiner), read="duckdb"), _MODELS, "bob")
+    assert guarded.views == {("information_schema", "registered_models")}
+    terms = [f"length(model_name) <> {i}" for i in range(5000)]
+    terms[3172] = "getenv('HOME') = 'x'"
+    text = _chain(0, joiner) + f" {joiner} ".join(terms)
+    with pytest.raises(PermissionDenied, match="getenv"):
+        guard_select(sqlglot.parse_one(text, read="duckdb"), _MODELS, "bob")
+
+
+def test_balanced_chains_mean_what_the_user_wrote():
+    # Mixed AND/OR with parentheses and NULLs: the guarded query counts what DuckDB counts for the
+    # text as written.
+    con = duckdb.connect()
+    con.execute("CREATE TABLE models_view AS SELECT CASE WHEN i % 7 = 0 THEN NULL "
+                "ELSE 'm' || i END AS model_name FROM range(200) t(i)")
+    terms = [f"(model_name <> 'm{i}' OR length(model_name) > {i % 4})" for i in range(150)]
+    text = _chain(0, "AND") + " AND ".join(terms)
+    guarded = guard_select(sqlglot.parse_one(text, read="duckdb"), _MODELS, "bob")
+    expected = con.sql(text.replace("system.information_schema.registered_models",
+                                    "models_view")).fetchall()
+    assert con.sql(guarded.sql.replace("temp.main.", "")).fetchall() == expected

@@ -195,7 +195,7 @@ def guard_select(expression: exp.Expression, views: Mapping[tuple[str, str], str
     The input expression is not modified.
     """
     guard = _Guard(views, principal, rewrite=True)
-    tree = guard.statement(expression.copy())
+    tree = guard.statement(_balanced(expression.copy()))
     try:
         sql = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as error:
@@ -210,7 +210,7 @@ def guard_select(expression: exp.Expression, views: Mapping[tuple[str, str], str
         raise guard.deny(f"This query cannot be run safely on DuckDB: {error}. Simplify it.",
                          "query", "translatable to DuckDB") from error
     recheck = _Guard(views, principal, rewrite=False)
-    recheck.statement(generated)
+    recheck.statement(_balanced(generated))
     return GuardedSelect(sql=sql, views=frozenset(guard.read))
 
 
@@ -447,7 +447,7 @@ def _function_name(func: exp.Func) -> tuple[str, bool]:
     before the first parenthesis, or the single keyword (``CURRENT_DATE``). Nodes that DuckDB
     gets as syntax (``CASE``, ``[1, 2]``, ``j -> '$.a'``) are named by their sqlglot key.
     """
-    tokens = _DUCKDB.tokenize(func.sql(dialect="duckdb"))
+    tokens = _DUCKDB.tokenize(_shallow(func).sql(dialect="duckdb"))
     first = tokens[0] if tokens else None
     if first is not None and len(tokens) >= 2 and tokens[1].token_type == TokenType.L_PAREN \
             and first.token_type not in (TokenType.L_PAREN, TokenType.L_BRACKET,
@@ -456,6 +456,57 @@ def _function_name(func: exp.Func) -> tuple[str, bool]:
     if first is not None and len(tokens) == 1 and first.token_type != TokenType.STRING:
         return first.text.lower(), True
     return func.key, False
+
+
+# Children that are themselves calls, operators or queries: replaced by a stand-in when a node's
+# name is read, so naming a node costs what its own arguments cost, not what its subtree costs.
+_COMPOUND = (exp.Func, exp.Binary, exp.Unary, exp.Query, exp.Subquery)
+
+
+def _shallow(func: exp.Func) -> exp.Func:
+    """``func`` with every compound argument replaced by a column stand-in.
+
+    Rendering a node renders its whole subtree; done for every node of a chain of 2,000 ANDs that
+    made the guard quadratic (minutes, holding the file). The name DuckDB sees is decided by the
+    node's class and its own arguments, and every argument is checked on its own, so the
+    stand-ins change nothing the check relies on.
+    """
+    def stand_in(value):
+        return exp.column("x") if isinstance(value, _COMPOUND) else value
+
+    args = {}
+    for key, value in func.args.items():
+        if isinstance(value, list):
+            args[key] = [stand_in(v) for v in value]
+        else:
+            args[key] = stand_in(value)
+    return func.__class__(**args)
+
+
+def _balanced(tree: exp.Expression) -> exp.Expression:
+    """``tree`` with every chain of ANDs (or ORs) rebuilt as a balanced tree.
+
+    sqlglot parses ``a AND b AND c ...`` as a left-deep tree as deep as the chain is long; the
+    walk (and DuckDB) would then recurse once per term. AND and OR are associative, also over
+    NULLs, so a balanced tree means the same and is only log2(n) deep.
+    """
+    def rebuild(cls, terms):
+        if len(terms) == 1:
+            return terms[0]
+        middle = len(terms) // 2
+        return cls(this=rebuild(cls, terms[:middle]), expression=rebuild(cls, terms[middle:]))
+
+    chains = [node for node in tree.walk()
+              if isinstance(node, (exp.And, exp.Or)) and type(node.parent) is not type(node)]
+    for top in chains:
+        terms = list(top.flatten(unnest=False))
+        if len(terms) > 2:
+            replacement = rebuild(type(top), [t.pop() if t.parent else t for t in terms])
+            if top is tree:
+                tree = replacement
+            else:
+                top.replace(replacement)
+    return tree
 
 
 def _construct_name(node: exp.Expression) -> str:
