@@ -1,6 +1,6 @@
 """Run the ucsql benchmarks (issue 6) and check them against their targets.
 
-    python benchmarks/run.py [--quick] [--only registry,governance,analytics,concurrency,cold_start]
+    python benchmarks/run.py [--quick] [--only registry,governance,analytics,concurrency,cold_start,guard]
 
 Prints one table per section and a table of targets (target, measured, met?), and writes every
 figure to benchmarks/results/latest.json. ``--quick`` runs tiny scales (a smoke test, about a
@@ -26,7 +26,7 @@ import ucsql
 from benchmarks import targets
 from benchmarks.timing import table
 
-SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start"]
+SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start", "guard"]
 
 FULL = {
     "registry": {"scales": [1_000, 100_000], "count": 200, "warmup": 20},
@@ -34,6 +34,7 @@ FULL = {
     "analytics": {"versions": 1_000_000, "repeat": 5},
     "concurrency": {"writers": 4, "per_writer": 50},
     "cold_start": {"repeat": 5},
+    "guard": {"sizes": [250, 1_000, 4_000]},
 }
 QUICK = {
     "registry": {"scales": [200, 2_000], "count": 10, "warmup": 2},
@@ -41,6 +42,7 @@ QUICK = {
     "analytics": {"versions": 20_000, "repeat": 2},
     "concurrency": {"writers": 2, "per_writer": 10},
     "cold_start": {"repeat": 1},
+    "guard": {"sizes": [50, 200]},
 }
 
 
@@ -57,6 +59,9 @@ def run_section(name: str, work: Path, settings: dict) -> dict:
     if name == "concurrency":
         from benchmarks import concurrency
         return concurrency.run(work, **settings)
+    if name == "guard":
+        from benchmarks import guard
+        return guard.run(work, **settings)
     from benchmarks import cold_start
     return cold_start.run(work, **settings)
 

@@ -72,10 +72,19 @@ def concurrency(result: dict) -> list[dict]:
     ]
 
 
+def guard(result: dict) -> list[dict]:
+    # Linear: the per-term cost at the largest size within 3x of the smallest's (a quadratic
+    # guard grows with the size ratio, 16x here).
+    first, last = result["sizes"][0], result["sizes"][-1]
+    ratio = last["guard_us_per_term"] / first["guard_us_per_term"]
+    return [_row(f"guard linear: us/term at {last['terms']} terms <= 3x at {first['terms']}",
+                 f"{ratio:.1f}x", ratio <= 3)]
+
+
 def evaluate(sections: dict) -> list[dict]:
     out = []
     for name, fn in [("registry", registry), ("governance", governance),
-                     ("analytics", analytics), ("concurrency", concurrency)]:
+                     ("analytics", analytics), ("concurrency", concurrency), ("guard", guard)]:
         if name in sections:
             out += fn(sections[name])
     return out

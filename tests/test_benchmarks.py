@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start"]
+SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start", "guard"]
 WORKLOADS = ["create_registered_model", "create_model_version", "create_model_version_files",
              "set_alias", "get_version_by_alias", "get_registered_model", "set_version_tag",
              "search_versions_by_name", "search_versions_by_tag", "search_versions_by_run_id",
@@ -30,7 +30,7 @@ def test_quick_run_covers_every_section(tmp_path):
                           timeout=900, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     for title in ["== Registry per call", "== Governance at scale", "== Analytics at",
-                  "== Concurrency:", "== Cold start:", "== Targets =="]:
+                  "== Concurrency:", "== Cold start:", "== SELECT guard:", "== Targets =="]:
         assert title in done.stdout, f"{title!r} missing from:\n{done.stdout}"
     report = json.loads(out.read_text())
     assert sorted(report["sections"]) == sorted(SECTIONS)
@@ -71,5 +71,8 @@ def test_quick_run_covers_every_section(tmp_path):
 
     for name, figures in report["sections"]["cold_start"]["timings"].items():
         assert figures["errors"] == 0 and figures["median_s"] > 0, (name, figures["error_samples"])
+
+    sizes = report["sections"]["guard"]["sizes"]
+    assert len(sizes) >= 2 and all(r["guard_s"] > 0 and r["select_s"] > 0 for r in sizes)
 
     assert report["targets"] and all(isinstance(t["met"], bool) for t in report["targets"])
