@@ -57,6 +57,51 @@ def _setting(value: float | None, env: str, default: float) -> float:
         raise MetastoreError(f"{env}={os.environ[env]!r} is not a number of seconds.") from None
 
 
+_DUCKDB_MAGIC = (8, b"DUCK")  # a DuckDB file's header: 8 bytes of checksum, then "DUCK"
+_OTHER_FILES = [(b"SQLite format 3\x00", "a SQLite database (MLflow's mlflow.db is one: open it "
+                 "with registry_uri='sqlite:///...', or bring its models over into a ucsql "
+                 "metastore)"),
+                (b"PK\x03\x04", "a zip archive"), (b"PAR1", "a Parquet file"),
+                (b"\x89PNG", "a PNG image"), (b"%PDF", "a PDF document")]
+
+
+def _check_file_kind(path: str) -> None:
+    """Refuse, before DuckDB sees it, a path that is not a DuckDB database file.
+
+    DuckDB reports such files misleadingly (a SQLite file asks for an extension to be loaded, a
+    text file says it is not valid), and a directory fails later as if the file were held.
+    Called under ucsql's own lock, so a metastore being created is never read half-written.
+    """
+    if path == ":memory:" or not os.path.lexists(path):
+        return  # a new metastore: created by the opening
+    if not os.path.isfile(path):
+        what = "a directory" if os.path.isdir(path) else "not a regular file"
+        raise MetastoreError(f"{path} is {what}, not a ucsql metastore. Give the path of a "
+                             "metastore file (for example ./metastore.duckdb); a new path creates one.")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    offset, magic = _DUCKDB_MAGIC
+    if head[offset:offset + len(magic)] == magic:
+        return
+    if not head:
+        raise MetastoreError(f"{path} is an empty file, not a ucsql metastore. Remove it and open "
+                             "the path again to create a new metastore there.")
+    for start, what in _OTHER_FILES:
+        if head.startswith(start):
+            break
+    else:
+        what = "a text file" if _is_text(head) else "not a DuckDB database"
+    raise MetastoreError(f"{path} is {what}, not a ucsql metastore (a DuckDB database file). "
+                         "Check the path; a path that does not exist yet creates a new metastore.")
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        return all(c.isprintable() or c.isspace() for c in head.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
+
+
 def _lock_message(path: str, error: str, waited: float) -> str:
     """Name the process holding the file, from DuckDB's lock error."""
     holder = ""
@@ -264,6 +309,7 @@ class Metastore:
                                      f"{self._file_lock.path} ({e.strerror or e}). Check that "
                                      "the folder is writable and the lock file is a file.") from None
         try:
+            _check_file_kind(self.path)
             self._connect(deadline, wait)
         except BaseException:
             if self._file_lock is not None:
@@ -289,7 +335,12 @@ class Metastore:
             except duckdb.IOException as e:
                 if not wait and "lock" in str(e).lower():
                     raise FileHeld(_lock_message(self.path, str(e), 0)) from None
-                if "lock" not in str(e).lower() or time.monotonic() >= deadline:
+                if "lock" not in str(e).lower():  # not held: damaged or unreadable
+                    raise MetastoreError(
+                        f"{self.path} cannot be read as a ucsql metastore: "
+                        f"{str(e).splitlines()[0]}. It may be truncated or damaged: restore it "
+                        "from a backup (ucsql backup makes one).") from None
+                if time.monotonic() >= deadline:
                     raise MetastoreError(_lock_message(self.path, str(e), self.lock_timeout)) from None
                 time.sleep(delay * random.uniform(0.5, 1.5))
                 delay = min(delay * 2, 0.05)
