@@ -231,6 +231,26 @@ def test_relative_uris_are_relative_to_the_working_directory(trained, tmp_path, 
         mlflow.set_registry_uri(None)
 
 
+@pytest.mark.parametrize("uri", ["ucsql:~/reg/home.duckdb", "ucsql:///~/reg/home.duckdb"])
+def test_tilde_in_a_uri_is_the_home_folder(trained, tmp_path, monkeypatch, uri):
+    # As in a shell (and in ucsql FILE): not a folder literally named "~" in the working directory.
+    home = tmp_path / "home"
+    (home / "reg").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("UCSQL_PRINCIPAL", ADMIN)
+    client = MlflowClient(registry_uri=uri)
+    mv = client.create_model_version(client.create_registered_model("main.default.iris").name,
+                                     source=str(trained["signed"]))
+    assert (home / "reg" / "home.duckdb").is_file() and not (tmp_path / "~").exists()
+    mlflow.set_registry_uri(uri)
+    try:
+        model = mlflow.pyfunc.load_model(f"models:/{mv.name}/{mv.version}")
+    finally:
+        mlflow.set_registry_uri(None)
+    assert list(model.predict(trained["X"].iloc[[0]])) == [0]
+
+
 @pytest.mark.parametrize("uri", ["ucsql://somehost/x.duckdb", "ucsql:"])
 def test_bad_uris_are_refused(trained, uri, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -96,7 +96,8 @@ def _call_text(method, args, kwargs) -> tuple[str, str | None]:
 
 
 def metastore_path(uri: str) -> str:
-    """``ucsql:///abs/m.duckdb`` -> ``/abs/m.duckdb``; ``ucsql:rel/m.duckdb`` -> ``rel/m.duckdb``."""
+    """``ucsql:///abs/m.duckdb`` -> ``/abs/m.duckdb``; ``ucsql:rel/m.duckdb`` -> ``rel/m.duckdb``;
+    ``ucsql:~/m.duckdb`` (or ``ucsql:///~/m.duckdb``) -> ``$HOME/m.duckdb``."""
     parsed = urllib.parse.urlparse(uri)
     if parsed.scheme != "ucsql":
         raise _error(f"{uri!r} is not a ucsql URI (ucsql:///path/to/metastore.duckdb).",
@@ -108,7 +109,11 @@ def metastore_path(uri: str) -> str:
     if not parsed.path:
         raise _error("The ucsql URI has no path: use ucsql:///path/to/metastore.duckdb.",
                      "INVALID_PARAMETER_VALUE")
-    return urllib.parse.unquote(parsed.path)
+    path = urllib.parse.unquote(parsed.path)
+    # ucsql:~/m.duckdb and ucsql:///~/m.duckdb both mean the home folder, as in a shell.
+    if path.startswith("/~"):
+        path = path[1:]
+    return os.path.expanduser(path)
 
 
 _name = d.name_node  # MLflow gives dotted names: prod.ml_team.iris
