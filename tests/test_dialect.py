@@ -802,7 +802,7 @@ REFUSED = [
     ("SUMMARIZE t", "SUMMARIZE"),
     ("DESCRIBE t", "DESCRIBE"),
     ("DESC SELECT 1", "DESCRIBE"),
-    ("DESCRIBE TABLE t", "DESCRIBE"),
+    ("DESCRIBE TABLE t", "DESCRIBE TABLE"),
     ("TRUNCATE t", "TRUNCATE"),
     ("SHOW TABLES", "SHOW TABLES"),
     ("COMMENT ON TABLE t IS 'x'", "COMMENT ON TABLE"),
@@ -820,11 +820,56 @@ def test_refused(sql, kind):
         parse(sql)
     assert error.value.kind == kind
     assert (error.value.line, error.value.column) == (1, 1)
-    assert error.value.reason == (
-        f"{kind} is not a ucsql statement: the metastore changes only through ucsql statements "
-        "(CREATE MODEL, GRANT, SET TAG ...). Queries may only SELECT from system views."
-    )
+    if kind in INSTEAD:  # what people from databases type: told what ucsql has instead
+        assert error.value.reason.startswith(f"{kind} is not a ucsql statement: ")
+        assert INSTEAD[kind] in error.value.reason
+        assert "changes only through" not in error.value.reason
+    else:
+        assert error.value.reason == (
+            f"{kind} is not a ucsql statement: the metastore changes only through ucsql "
+            "statements (CREATE MODEL, GRANT, SET TAG ...). Queries may only SELECT from system "
+            "views.")
     assert error.value.code == "INVALID_PARAMETER_VALUE"
+
+
+INSTEAD = {"CREATE TABLE": "CREATE MODEL", "CREATE VIEW": "CREATE MODEL",
+           "DROP TABLE": "DROP MODEL", "DROP VIEW": "DROP MODEL", "ALTER TABLE": "ALTER MODEL",
+           "ALTER VIEW": "ALTER MODEL",
+           "SHOW TABLES": "SHOW MODELS", "SHOW VIEWS": "system views",
+           "SHOW COLUMNS": "LIMIT 0", "SHOW FUNCTIONS": "SHOW MODELS",
+           "DESCRIBE": "DESCRIBE CATALOG, SCHEMA or MODEL", "DESCRIBE TABLE": "DESCRIBE MODEL"}
+
+
+@pytest.mark.parametrize("sql", ["SHOW TABLES", "SHOW VIEWS", "CREATE TABLE t (a INT)",
+                                 "DESCRIBE TABLE t", "SHOW COLUMNS FROM t"])
+def test_database_habits_are_told_what_to_use(sql):
+    with pytest.raises(UnsupportedStatement) as error:
+        parse(sql)
+    assert INSTEAD[error.value.kind] in error.value.reason
+
+
+@pytest.mark.parametrize(("sql", "meant"), [
+    ("SHOW MODLES", "SHOW MODELS"), ("SHOW CATALOGUES", "SHOW CATALOGS"),
+    ("CREATE CATALOGUE prod", "CREATE CATALOG"), ("DROP SCHEME main.x", "DROP SCHEMA"),
+    ("DESCRIBE MODLE main.default.m", "DESCRIBE MODEL"), ("CRATE MODEL main.default.m", "CREATE"),
+    ("GRNAT EXECUTE ON MODEL m TO bob", "GRANT"), ("SELCT 1", "SELECT"),
+])
+def test_misspellings_get_a_did_you_mean(sql, meant):
+    with pytest.raises((UnsupportedStatement, ParseError)) as error:
+        parse(sql)
+    assert f"Did you mean {meant}?" in str(error.value)
+
+
+@pytest.mark.parametrize(("sql", "name"), [
+    ("GRANT EXECUTE ON MODEL main.default.m TO ml-team", "ml-team"),
+    ("ALTER GROUP g ADD USER alice@example.com", "alice@example.com"),
+    ("ALTER MODEL main.default.m OWNER TO data+ml", "data+ml"),
+])
+def test_names_that_need_quoting_get_the_backticks_hint(sql, name):
+    with pytest.raises(ParseError) as error:
+        parse(sql)
+    assert f"quote it with backticks: `{name}`" in str(error.value)
+    parse(sql.replace(name, f"`{name}`"))  # and quoted, it reads
 
 
 def test_refused_after_good_statements_refuses_the_script():

@@ -40,6 +40,7 @@ Conventions shared by every node (the engine relies on them):
 from __future__ import annotations
 
 import bisect
+import difflib
 import typing as t
 
 from sqlglot import exp
@@ -400,8 +401,19 @@ class UcsqlParser(Databricks.Parser):
         else:
             self.raise_error(f"Expected a statement ({_STATEMENTS_TEXT})")
         if self._curr:
-            self._fail("the end of the statement", start)
+            self.raise_error(f"Expected the end of the statement after {self._since(start)}"
+                             f"{self._quoting_hint()}")
         return node
+
+    def _quoting_hint(self) -> str:
+        """For ``TO ml-team`` or ``ADD USER alice@example.com``: a name that runs on into
+        punctuation (no space between) was probably meant as one name."""
+        if not self._prev or self._curr.start != self._prev.end + 1:
+            return ""
+        rest = self.sql[self._prev.start:].split(None, 1)[0].rstrip(";,)")
+        if not any(c in rest for c in "-@+:/") or "`" in rest:
+            return ""
+        return f". If {rest} is one name, quote it with backticks: `{rest}`"
 
     def _since(self, anchor: Token) -> str:
         """The statement text from ``anchor`` to the last token read, for error messages."""
@@ -1185,6 +1197,49 @@ _REFUSED = {
 # A WITH can lead into a data change, which only DuckDB's parser finds.
 _DML_KINDS = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE", exp.Merge: "MERGE"}
 
+# What people coming from a database or from Databricks type, and what ucsql has instead.
+_SYSTEM_VIEWS_HINT = ("SELECT from the system views (system.information_schema.registered_models, "
+                      "model_versions, ... and system.access.audit)")
+_INSTEAD = {
+    "SHOW TABLES": f"ucsql holds models, not tables: SHOW MODELS [IN catalog.schema], or "
+                   f"{_SYSTEM_VIEWS_HINT}.",
+    "SHOW VIEWS": f"the views ucsql has are its system views: {_SYSTEM_VIEWS_HINT}.",
+    "SHOW COLUMNS": "the columns of a system view: SELECT * FROM system.information_schema.<view> "
+                    "LIMIT 0.",
+    "SHOW FUNCTIONS": "ucsql holds models: SHOW MODELS [IN catalog.schema].",
+    "SHOW TAGS": "tags are shown by DESCRIBE MODEL name and in the system views' tags columns.",
+    "DESCRIBE": "say what to describe: DESCRIBE CATALOG, SCHEMA or MODEL name [VERSION n].",
+}
+
+
+def _instead(kind: str) -> str | None:
+    """The refusal of ``kind`` that says what to use: a close ucsql statement, or a hint."""
+    first, _, second = kind.partition(" ")
+    hint = _INSTEAD.get(kind)
+    if second in ("TABLE", "VIEW") and first in ("CREATE", "DROP", "ALTER", "DESCRIBE"):
+        hint = (f"ucsql holds models, not {second.lower()}s: {first} MODEL catalog.schema.name"
+                f"{'' if first != 'CREATE' else '; to query, ' + _SYSTEM_VIEWS_HINT}.")
+    if hint:
+        return f"{kind} is not a ucsql statement: {hint}"
+    objects = {"SHOW": _SHOW_OBJECTS, "CREATE": _CREATE_OBJECTS, "DROP": _CREATE_OBJECTS,
+               "ALTER": _ALTER_OBJECTS, "DESCRIBE": _KINDS, "COMMENT": set()}.get(first)
+    if objects and second:
+        close = difflib.get_close_matches(second, sorted(objects), n=1, cutoff=0.75)
+        if close:
+            return f"{kind} is not a ucsql statement. Did you mean {first} {close[0]}?"
+    return None
+
+
+# The words a ucsql statement starts with, for "did you mean" on a misspelled first word.
+_FIRST_WORDS = ["CREATE", "DROP", "ALTER", "COMMENT", "SET", "UNSET", "GRANT", "REVOKE", "SHOW",
+                "DESCRIBE", "GET", "SELECT", "WITH", "FROM", "VALUES"]
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word.upper(), choices, n=1, cutoff=0.75)
+    return f". Did you mean {close[0]}?" if close else ""
+
+
 _REFUSAL = (
     "{kind} is not a ucsql statement: the metastore changes only through ucsql statements "
     "(CREATE MODEL, GRANT, SET TAG ...). Queries may only SELECT from system views."
@@ -1247,7 +1302,7 @@ class _Script:
         return ParseError(message, *self.position(offset), statement=self.text)
 
     def refusal(self, kind: str, offset: int) -> UnsupportedStatement:
-        message = _REFUSAL.format(kind=kind)
+        message = _instead(kind) or _REFUSAL.format(kind=kind)
         return UnsupportedStatement(message, kind, *self.position(offset), statement=self.text)
 
     def tokenize(self, dialect: Databricks | DuckDB, text: str, offset: int = 0) -> list[Token]:
@@ -1294,7 +1349,8 @@ def _parse_statement(script: _Script, tokens: list[Token], text: str) -> exp.Exp
     if route == "refuse":
         raise script.refusal(kind, start)
     if route == "unknown":
-        raise script.error(f"Expected a statement ({_STATEMENTS_TEXT})", start)
+        raise script.error(f"Expected a statement ({_STATEMENTS_TEXT})"
+                           f"{_did_you_mean(tokens[0].text, _FIRST_WORDS)}", start)
     try:
         return _UCSQL.parser().parse(tokens, script.text)[0]
     except _SyntaxError as error:
@@ -1325,7 +1381,11 @@ def _route(tokens: list[Token]) -> tuple[str, str | None]:
         refused = second == "ON" and third and third not in _KINDS
         return ("refuse", f"COMMENT ON {third}") if refused else ("ucsql", None)
     if first in ("DESCRIBE", "DESC"):
-        return ("ucsql", None) if second in _KINDS else ("refuse", "DESCRIBE")
+        if second in _KINDS:
+            return "ucsql", None
+        # DESCRIBE TABLE t and DESCRIBE MODLE m are named so the refusal can say what to use.
+        named = second in ("TABLE", "VIEW") or difflib.get_close_matches(second, _KINDS, cutoff=0.75)
+        return "refuse", f"DESCRIBE {second}" if named else "DESCRIBE"
     if first == "SHOW":
         refused = second and second not in _SHOW_OBJECTS
         return ("refuse", f"SHOW {second}") if refused else ("ucsql", None)
