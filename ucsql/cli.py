@@ -41,11 +41,13 @@ class Settings:
     format: str = "table"
     width: int | None = None
     timing: bool = False
+    single_transaction: bool = False  # -1: a script (-c, -f, stdin) runs whole or not at all
 
 
-def results(catalog: Catalog, script: str, progress=None) -> Iterator[Result]:
+def results(catalog: Catalog, script: str, progress=None,
+            single_transaction: bool = False) -> Iterator[Result]:
     """Run a ``;``-separated script statement by statement, yielding each statement's result."""
-    yield from catalog.run(script, progress=progress)
+    yield from catalog.run(script, progress=progress, single_transaction=single_transaction)
 
 
 def report(error: Exception, source: str | None = None) -> int:
@@ -80,7 +82,7 @@ def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
     bar = terminal_progress(sys.stderr)
     try:
         started = time.perf_counter()
-        for result in results(catalog, script, bar):
+        for result in results(catalog, script, bar, settings.single_transaction):
             if bar:
                 bar.close()
             show(result, settings)
@@ -88,7 +90,11 @@ def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
                 click.echo(f"Time: {time.perf_counter() - started:.3f} s", err=True)
             started = time.perf_counter()
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
-        return report(error, source)
+        status = report(error, source)
+        if settings.single_transaction:
+            click.echo("Nothing was applied: the script ran as one transaction (-1) and was "
+                       "rolled back.", err=True)
+        return status
     finally:
         if bar:
             bar.close()
@@ -237,9 +243,12 @@ def check_command(metastore: str, principal: str | None) -> None:
 @click.option("--width", type=click.IntRange(20), metavar="N",
               help="Wrap tables to N columns. Default: the terminal's width (no wrapping when "
               "output is not a terminal).")
+@click.option("-1", "--single-transaction", "single", is_flag=True,
+              help="Run each -c script, the -f file or the piped script as one transaction: "
+              "all of it, or, if a statement fails, nothing.")
 @_PRINCIPAL
 def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | None, fmt: str,
-                width: int | None, principal: str | None) -> None:
+                width: int | None, single: bool, principal: str | None) -> None:
     """Run SQL against the METASTORE file (created if missing; ':memory:' for a throwaway one).
 
     With -c or -f, run that SQL and exit. Otherwise run the script piped on standard input, or,
@@ -256,7 +265,7 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
                 script = f.read()
         except (OSError, UnicodeDecodeError) as e:
             raise click.BadParameter(f"cannot read {script_file}: {e}", param_hint="-f") from None
-    settings = Settings(fmt, width)
+    settings = Settings(fmt, width, single_transaction=single)
     try:
         catalog = connect(metastore, principal or default_principal())
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
