@@ -406,3 +406,24 @@ def test_single_transaction_piped_script_applies_everything(tmp_path, env):
     assert again.returncode == 1 and "Nothing was applied" in again.stderr
     shown = ucsql(env, path, "-F", "csv", "-c", "SHOW CATALOGS", principal="alice")
     assert [line.split(",")[0] for line in shown.stdout.splitlines()] == ["catalog", "a", "main"]
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------
+
+def test_ctrl_c_cancels_a_c_statement(tmp_path, env):
+    import signal
+    import time
+    running = subprocess.Popen(
+        [sys.executable, "-m", "ucsql", str(tmp_path / "m.duckdb"), "-c",
+         "SELECT sum(hash(range)) FROM range(1_000_000_000_000)"],  # hours, uncancelled
+        env=dict(env, UCSQL_PRINCIPAL="alice"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        time.sleep(3)  # started, and inside the query
+        running.send_signal(signal.SIGINT)
+        out, err = running.communicate(timeout=20)
+    finally:
+        running.kill()
+    assert running.returncode == 130, err
+    assert err.strip() == "Cancelled: nothing of the statement was applied."
+    assert out == ""

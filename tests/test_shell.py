@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,27 @@ def test_no_progress_bar_in_a_pipe(tmp_path, env, big_model):
     assert "\r" not in done.stdout and "Copying" not in done.stdout
     assert "| main.default.m | 1       |" in done.stdout.splitlines()
     assert done.stdout.endswith("Dropped catalog c.\n")
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------
+
+LONG_QUERY = "SELECT sum(hash(range)) AS s FROM range(1_000_000_000_000);"  # hours, uncancelled
+
+
+def test_ctrl_c_cancels_the_running_statement_and_the_shell_goes_on(tmp_path, env):
+    shell = spawn(env, tmp_path, "m.duckdb")
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send(LONG_QUERY + "\r")
+        time.sleep(2)  # running (it would take hours)
+        shell.sendintr()
+        shell.expect_exact("Cancelled: nothing of the statement was applied.", timeout=10)
+        shell.expect_exact(prompt)
+        shell.send("SELECT 6 * 7 AS answer;\r")
+        shell.expect_exact("| 42 ")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)

@@ -153,6 +153,12 @@ class Catalog:
         node.meta["sql"] = "-- check the model files"
         return self.engine.execute(node, self.principal)
 
+    def cancel(self) -> int:
+        """Stop the statements running on this metastore's engine now, from any thread (the
+        shell calls it on Ctrl-C): each is rolled back and raises ``ucsql.errors.Cancelled``.
+        Returns how many were running."""
+        return self.engine.cancel()
+
     def as_principal(self, principal: str) -> Catalog:
         """The same metastore, acting as another principal (for tests, servers, admin tools)."""
         return Catalog(self.engine, principal)

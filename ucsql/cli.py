@@ -25,7 +25,7 @@ from sqlglot.tokens import TokenType
 
 from . import __version__, dialect
 from .api import Catalog, connect, default_principal
-from .errors import UcsqlError
+from .errors import Cancelled, UcsqlError
 from .format import FORMATS, render
 from .progress import terminal_progress
 from .result import Result
@@ -48,6 +48,25 @@ def results(catalog: Catalog, script: str, progress=None,
             single_transaction: bool = False) -> Iterator[Result]:
     """Run a ``;``-separated script statement by statement, yielding each statement's result."""
     yield from catalog.run(script, progress=progress, single_transaction=single_transaction)
+
+
+_END = object()
+_worker: dict[str, object] = {}
+
+
+def _next_result(catalog: Catalog, statements: Iterator[Result]):
+    """The next statement's result (``_END`` after the last), computed in a worker thread so
+    that Ctrl-C reaches this one at once and cancels the statement (a DuckDB query holds the
+    main thread until it ends). One worker for the process: each thread has its own cursor."""
+    from concurrent.futures import ThreadPoolExecutor
+    if "pool" not in _worker:
+        _worker["pool"] = ThreadPoolExecutor(1, thread_name_prefix="ucsql-statement")
+    future = _worker["pool"].submit(next, statements, _END)
+    while True:
+        try:
+            return future.result()
+        except KeyboardInterrupt:  # the statement stops and raises Cancelled from result()
+            catalog.cancel()
 
 
 def report(error: Exception, source: str | None = None) -> int:
@@ -82,7 +101,8 @@ def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
     bar = terminal_progress(sys.stderr)
     try:
         started = time.perf_counter()
-        for result in results(catalog, script, bar, settings.single_transaction):
+        statements = results(catalog, script, bar, settings.single_transaction)
+        while (result := _next_result(catalog, statements)) is not _END:
             if bar:
                 bar.close()
             show(result, settings)
@@ -90,7 +110,9 @@ def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
                 click.echo(f"Time: {time.perf_counter() - started:.3f} s", err=True)
             started = time.perf_counter()
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
-        status = report(error, source)
+        status = 130 if isinstance(error, Cancelled) else report(error, source)
+        if status == 130:
+            click.echo("Cancelled: nothing of the statement was applied.", err=True)
         if settings.single_transaction:
             click.echo("Nothing was applied: the script ran as one transaction (-1) and was "
                        "rolled back.", err=True)

@@ -24,7 +24,8 @@ from sqlglot import exp
 from . import names, queries, storage
 from .audit import MAX_WAITING, stamped
 from .epoch_cache import EpochCache
-from .errors import InvalidArgument, MetastoreError, NotFound, PermissionDenied, UcsqlError
+from .errors import (Cancelled, InvalidArgument, MetastoreError, NotFound, PermissionDenied,
+                     UcsqlError)
 from .metastore import Metastore
 from .result import Result
 from .storage import LocalStorage, ModelStorage
@@ -73,6 +74,7 @@ class Context:
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
     _on_rollback: list[Callable[[], None]] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)
+    cancelled: bool = False  # set by Engine.cancel() before it interrupts the cursor
 
     # -- SQL ------------------------------------------------------------------------------
     def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
@@ -298,6 +300,19 @@ class Engine:
         self.parsed = EpochCache(capacity=512)
         self.guarded = EpochCache(capacity=512)
         self._local = threading.local()  # the script transaction open on this thread, if any
+        self._running: dict[int, Context] = {}  # statements running now, for cancel()
+        self._running_lock = threading.Lock()
+
+    def cancel(self) -> int:
+        """Stop the statements running on this engine now (from another thread, e.g. a Ctrl-C
+        handler): each is interrupted, rolled back and raises Cancelled. Returns how many."""
+        with self._running_lock:
+            running = list(self._running.values())
+        for ctx in running:
+            ctx.cancelled = True
+            if ctx.cur is not None:
+                ctx.cur.interrupt()
+        return len(running)
 
     @contextlib.contextmanager
     def script_transaction(self):
@@ -370,7 +385,15 @@ class Engine:
                 with (contextlib.nullcontext(self.metastore.cursor()) if script
                       else self.metastore.transaction()) as cur:
                     ctx.cur = cur
-                    result = handler(ctx, node)
+                    with self._running_lock:
+                        self._running[id(ctx)] = ctx
+                    try:
+                        if ctx.cancelled:  # cancelled between the retries
+                            raise Cancelled("Cancelled; nothing of the statement was applied.")
+                        result = handler(ctx, node)
+                    finally:
+                        with self._running_lock:
+                            self._running.pop(id(ctx), None)
                     if not read:  # the change's row, after the waiting rows of earlier reads
                         waiting = audit.write_waiting(cur, self._audit_row(ctx, "ALLOWED",
                                                                            ctx.detail))
@@ -385,6 +408,10 @@ class Engine:
                 raise error from None
             except UcsqlError as e:
                 _run_all(ctx._on_rollback)
+                if ctx.cancelled and not isinstance(e, Cancelled):  # (a read says "timeout")
+                    e = Cancelled("Cancelled; nothing of the statement was applied.")
+                    self._fail(ctx, e)
+                    raise e from None
                 self._fail(ctx, e)
                 raise
             except RecursionError:
@@ -395,6 +422,10 @@ class Engine:
                 raise error from None
             except BaseException as e:
                 _run_all(ctx._on_rollback)
+                if ctx.cancelled and isinstance(e, duckdb.InterruptException):
+                    error = Cancelled("Cancelled; nothing of the statement was applied.")
+                    self._fail(ctx, error)
+                    raise error from None
                 self._refused(ctx, "FAILED", f"{type(e).__name__}: {e}")
                 raise
             else:
