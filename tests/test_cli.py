@@ -427,3 +427,23 @@ def test_ctrl_c_cancels_a_c_statement(tmp_path, env):
     assert running.returncode == 130, err
     assert err.strip() == "Cancelled: nothing of the statement was applied."
     assert out == ""
+
+
+# -- expanded display -------------------------------------------------------------------------------
+
+def test_x_prints_one_field_per_line(tmp_path):
+    result = invoke(str(tmp_path / "m.duckdb"), "-x", "-c",
+                    "CREATE CATALOG prod COMMENT 'for production'; SHOW CATALOGS")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == """\
+Created catalog prod.
+-[ RECORD 1 ]------------
+catalog | main
+owner   | alice
+comment | Default catalog
+-[ RECORD 2 ]-----------
+catalog | prod
+owner   | alice
+comment | for production
+(2 rows)
+"""

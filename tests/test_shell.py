@@ -260,3 +260,41 @@ def test_ctrl_c_cancels_the_running_statement_and_the_shell_goes_on(tmp_path, en
         shell.expect(pexpect.EOF)
     finally:
         shell.close(force=True)
+
+
+# -- expanded display -------------------------------------------------------------------------------
+
+def test_x_on_off_and_auto(tmp_path, env):
+    shell = spawn(env, tmp_path, "m.duckdb", width=60)
+    prompt = "alice@m.duckdb>"
+    wide = "SELECT 'x' AS a, repeat('y', 70) AS b;"  # wider than the 60-column terminal
+    try:
+        shell.expect_exact(prompt)
+        shell.send("\\x\r")
+        shell.expect_exact("Expanded display is on.")
+        shell.send("SELECT 1 AS a, 2 AS b;\r")
+        shell.expect_exact("-[ RECORD 1 ]")
+        shell.expect_exact("a | 1")
+        shell.expect_exact("b | 2")
+        shell.expect_exact(prompt)
+        shell.send("\\x auto\r")
+        shell.expect_exact("Expanded display is auto.")
+        shell.send("SELECT 1 AS narrow;\r")  # fits: a table
+        shell.expect_exact("| narrow |")
+        shell.expect_exact(prompt)
+        shell.send(wide + "\r")  # does not fit: expanded
+        shell.expect_exact("-[ RECORD 1 ]")
+        shell.expect_exact("a | x")
+        shell.expect_exact(prompt)
+        shell.send("\\x off\r")
+        shell.expect_exact("Expanded display is off.")
+        shell.send(wide + "\r")  # a table again, its long cell wrapped
+        shell.expect_exact("| a | b ")
+        shell.expect_exact(prompt)
+        shell.send("\\x sideways\r")
+        shell.expect_exact("Error: \\x takes on, off or auto, not 'sideways'.")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)

@@ -36,11 +36,13 @@ QUIT_COMMANDS = {"\\q", ".quit", ".exit", "exit", "quit"}
 @dataclass
 class Settings:
     """How results print: the format, the table width (None: the terminal's, if stdout is one),
-    and whether each statement's time is shown. The shell's \\format and \\timing change them."""
+    whether each statement's time is shown, expanded display and -1. The shell's \\format, \\x
+    and \\timing change them."""
 
     format: str = "table"
     width: int | None = None
     timing: bool = False
+    expanded: str = "off"  # -x / \\x: one field per line ("on"), or only when too wide ("auto")
     single_transaction: bool = False  # -1: a script (-c, -f, stdin) runs whole or not at all
 
 
@@ -84,7 +86,7 @@ def report(error: Exception, source: str | None = None) -> int:
 def show(result: Result, settings: Settings) -> None:
     """Print one result. In csv and json the rows alone go to stdout (a message such as "Created
     catalog prod." goes to stderr), so that the output stays machine-readable."""
-    text = render(result, settings.format, terminal_width(settings.width))
+    text = render(result, settings.format, terminal_width(settings.width), settings.expanded)
     if text:  # (JSON lines of no rows are nothing at all)
         message_only = not result.table.num_columns
         click.echo(text, err=message_only and settings.format in ("csv", "json"))
@@ -265,12 +267,14 @@ def check_command(metastore: str, principal: str | None) -> None:
 @click.option("--width", type=click.IntRange(20), metavar="N",
               help="Wrap tables to N columns. Default: the terminal's width (no wrapping when "
               "output is not a terminal).")
+@click.option("-x", "--expanded", is_flag=True,
+              help="Print each row as one field per line (psql's expanded display).")
 @click.option("-1", "--single-transaction", "single", is_flag=True,
               help="Run each -c script, the -f file or the piped script as one transaction: "
               "all of it, or, if a statement fails, nothing.")
 @_PRINCIPAL
 def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | None, fmt: str,
-                width: int | None, single: bool, principal: str | None) -> None:
+                width: int | None, expanded: bool, single: bool, principal: str | None) -> None:
     """Run SQL against the METASTORE file (created if missing; ':memory:' for a throwaway one).
 
     With -c or -f, run that SQL and exit. Otherwise run the script piped on standard input, or,
@@ -287,7 +291,8 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
                 script = f.read()
         except (OSError, UnicodeDecodeError) as e:
             raise click.BadParameter(f"cannot read {script_file}: {e}", param_hint="-f") from None
-    settings = Settings(fmt, width, single_transaction=single)
+    settings = Settings(fmt, width, expanded="on" if expanded else "off",
+                        single_transaction=single)
     try:
         catalog = connect(metastore, principal or default_principal())
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
