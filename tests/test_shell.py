@@ -298,3 +298,23 @@ def test_x_on_off_and_auto(tmp_path, env):
         shell.expect(pexpect.EOF)
     finally:
         shell.close(force=True)
+
+
+# -- pager ----------------------------------------------------------------------------------------
+
+def test_long_results_go_through_the_pager_short_ones_do_not(tmp_path, env):
+    shell = spawn(dict(env, PAGER="sed s/^/paged:/"), tmp_path, "m.duckdb")  # 50 lines tall
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send("SELECT range AS n FROM range(100);\r")
+        shell.expect_exact("paged:| 99 ")
+        shell.expect_exact("paged:(100 rows)")
+        shell.expect_exact(prompt)
+        shell.send("SELECT 7 AS n;\r")
+        shell.expect(r"\r\n\| 7 +\|")  # fits: printed as it is
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)

@@ -89,7 +89,30 @@ def show(result: Result, settings: Settings) -> None:
     text = render(result, settings.format, terminal_width(settings.width), settings.expanded)
     if text:  # (JSON lines of no rows are nothing at all)
         message_only = not result.table.num_columns
+        if not message_only and page(text):
+            return
         click.echo(text, err=message_only and settings.format in ("csv", "json"))
+
+
+def page(text: str) -> bool:
+    """Show a result taller than the terminal through $PAGER (default ``less -FRX``: it quits
+    at once if the text fits, keeps colours and leaves the text on the screen), as psql does.
+    Only when stdin and stdout are a terminal; PAGER='' turns it off. Returns whether it did."""
+    import os
+    import shlex
+    import subprocess
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        return False
+    if text.count("\n") + 1 < shutil.get_terminal_size().lines:
+        return False
+    command = shlex.split(os.environ.get("PAGER", "less -FRX"))
+    if not command or not shutil.which(command[0]):
+        return False
+    try:
+        subprocess.run(command, input=text + "\n", text=True, check=False)
+    except OSError:
+        return False
+    return True
 
 
 def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
