@@ -372,3 +372,78 @@ def test_fetching_times_past_the_year_9999_says_to_use_arrow():
         assert "<td>33658-09-27 01:46:40+00:00</td>" in result._repr_html_()
         # A time Python can hold still comes back as a datetime.
         assert cat.sql("SELECT to_timestamp(0) AS t").scalar().year == 1970
+
+
+# -- -1 / --single-transaction ----------------------------------------------------------------------
+
+def test_single_transaction_script_that_fails_applies_nothing(tmp_path, env):
+    script = tmp_path / "setup.sql"
+    script.write_text("CREATE CATALOG a;\nCREATE SCHEMA a.s;\nDROP CATALOG nope;\nCREATE CATALOG b;\n")
+    path = str(tmp_path / "m.duckdb")
+    done = ucsql(env, path, "-1", "-f", str(script), principal="alice")
+    assert done.returncode == 1
+    first, second = done.stderr.splitlines()
+    assert first.startswith(f"Error: {script}:3: Catalog nope does not exist.")
+    assert second.startswith("Nothing was applied")
+    shown = ucsql(env, path, "-F", "csv", "-c", "SELECT catalog_name FROM "
+                  "system.information_schema.catalogs ORDER BY 1", principal="alice")
+    assert shown.stdout == "catalog_name\nmain\n"  # a (and its schema) rolled back, b never ran
+    # The failure is still in the audit log; the undone statements are not.
+    audit = ucsql(env, path, "-F", "csv", "-c", "SELECT action, result FROM system.access.audit "
+                  "WHERE action IN ('CREATE_CATALOG', 'CREATE_SCHEMA', 'DROP_CATALOG') ORDER BY 1",
+                  principal="alice")
+    assert audit.stdout == "action,result\nDROP_CATALOG,FAILED\n", audit.stderr
+
+
+def test_single_transaction_piped_script_applies_everything(tmp_path, env):
+    path = str(tmp_path / "m.duckdb")
+    done = ucsql(env, path, "--single-transaction", principal="alice",
+                 input="CREATE CATALOG a; CREATE SCHEMA a.s; CREATE MODEL a.s.m;")
+    assert done.returncode == 0, done.stderr
+    shown = ucsql(env, path, "-F", "csv", "-c", "SHOW MODELS IN a.s", principal="alice")
+    assert "m" in shown.stdout.splitlines()[1], shown.stdout
+    again = ucsql(env, path, "-1", "-c", "CREATE CATALOG b; CREATE CATALOG a", principal="alice")
+    assert again.returncode == 1 and "Nothing was applied" in again.stderr
+    shown = ucsql(env, path, "-F", "csv", "-c", "SHOW CATALOGS", principal="alice")
+    assert [line.split(",")[0] for line in shown.stdout.splitlines()] == ["catalog", "a", "main"]
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------
+
+def test_ctrl_c_cancels_a_c_statement(tmp_path, env):
+    import signal
+    import time
+    running = subprocess.Popen(
+        [sys.executable, "-m", "ucsql", str(tmp_path / "m.duckdb"), "-c",
+         "SELECT sum(hash(range)) FROM range(1_000_000_000_000)"],  # hours, uncancelled
+        env=dict(env, UCSQL_PRINCIPAL="alice"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        time.sleep(3)  # started, and inside the query
+        running.send_signal(signal.SIGINT)
+        out, err = running.communicate(timeout=20)
+    finally:
+        running.kill()
+    assert running.returncode == 130, err
+    assert err.strip() == "Cancelled: nothing of the statement was applied."
+    assert out == ""
+
+
+# -- expanded display -------------------------------------------------------------------------------
+
+def test_x_prints_one_field_per_line(tmp_path):
+    result = invoke(str(tmp_path / "m.duckdb"), "-x", "-c",
+                    "CREATE CATALOG prod COMMENT 'for production'; SHOW CATALOGS")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == """\
+Created catalog prod.
+-[ RECORD 1 ]------------
+catalog | main
+owner   | alice
+comment | Default catalog
+-[ RECORD 2 ]-----------
+catalog | prod
+owner   | alice
+comment | for production
+(2 rows)
+"""

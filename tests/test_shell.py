@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,85 @@ def test_no_progress_bar_in_a_pipe(tmp_path, env, big_model):
     assert "\r" not in done.stdout and "Copying" not in done.stdout
     assert "| main.default.m | 1       |" in done.stdout.splitlines()
     assert done.stdout.endswith("Dropped catalog c.\n")
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------
+
+LONG_QUERY = "SELECT sum(hash(range)) AS s FROM range(1_000_000_000_000);"  # hours, uncancelled
+
+
+def test_ctrl_c_cancels_the_running_statement_and_the_shell_goes_on(tmp_path, env):
+    shell = spawn(env, tmp_path, "m.duckdb")
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send(LONG_QUERY + "\r")
+        time.sleep(2)  # running (it would take hours)
+        shell.sendintr()
+        shell.expect_exact("Cancelled: nothing of the statement was applied.", timeout=10)
+        shell.expect_exact(prompt)
+        shell.send("SELECT 6 * 7 AS answer;\r")
+        shell.expect_exact("| 42 ")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+
+
+# -- expanded display -------------------------------------------------------------------------------
+
+def test_x_on_off_and_auto(tmp_path, env):
+    shell = spawn(env, tmp_path, "m.duckdb", width=60)
+    prompt = "alice@m.duckdb>"
+    wide = "SELECT 'x' AS a, repeat('y', 70) AS b;"  # wider than the 60-column terminal
+    try:
+        shell.expect_exact(prompt)
+        shell.send("\\x\r")
+        shell.expect_exact("Expanded display is on.")
+        shell.send("SELECT 1 AS a, 2 AS b;\r")
+        shell.expect_exact("-[ RECORD 1 ]")
+        shell.expect_exact("a | 1")
+        shell.expect_exact("b | 2")
+        shell.expect_exact(prompt)
+        shell.send("\\x auto\r")
+        shell.expect_exact("Expanded display is auto.")
+        shell.send("SELECT 1 AS narrow;\r")  # fits: a table
+        shell.expect_exact("| narrow |")
+        shell.expect_exact(prompt)
+        shell.send(wide + "\r")  # does not fit: expanded
+        shell.expect_exact("-[ RECORD 1 ]")
+        shell.expect_exact("a | x")
+        shell.expect_exact(prompt)
+        shell.send("\\x off\r")
+        shell.expect_exact("Expanded display is off.")
+        shell.send(wide + "\r")  # a table again, its long cell wrapped
+        shell.expect_exact("| a | b ")
+        shell.expect_exact(prompt)
+        shell.send("\\x sideways\r")
+        shell.expect_exact("Error: \\x takes on, off or auto, not 'sideways'.")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+
+
+# -- pager ----------------------------------------------------------------------------------------
+
+def test_long_results_go_through_the_pager_short_ones_do_not(tmp_path, env):
+    shell = spawn(dict(env, PAGER="sed s/^/paged:/"), tmp_path, "m.duckdb")  # 50 lines tall
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send("SELECT range AS n FROM range(100);\r")
+        shell.expect_exact("paged:| 99 ")
+        shell.expect_exact("paged:(100 rows)")
+        shell.expect_exact(prompt)
+        shell.send("SELECT 7 AS n;\r")
+        shell.expect(r"\r\n\| 7 +\|")  # fits: printed as it is
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)

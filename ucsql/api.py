@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from collections.abc import Callable, Iterator
@@ -55,22 +56,26 @@ class Catalog:
         return self.engine.metastore.path
 
     def sql(self, text: str, params: dict[str, Any] | list[Any] | None = None, *,
-            progress: Callable[[int, int, str], None] | None = None) -> Result:
+            progress: Callable[[int, int, str], None] | None = None,
+            single_transaction: bool = False) -> Result:
         """Run a ``;``-separated script; return the last statement's result.
 
         The whole script is parsed first, so a syntax error anywhere runs nothing. Statements
         then run one after another, each in its own transaction; the first error stops the
         script (the statements before it stay done). ``params`` binds ``?`` (a list) or
         ``$name`` / ``:name`` (a dict) placeholders. ``progress(done, total, unit)`` is told
-        how long work (a large copy, a CASCADE) is going.
+        how long work (a large copy, a CASCADE) is going. With ``single_transaction`` the whole
+        script is one transaction: all of it is applied, or, if a statement fails, none of it.
         """
         result = Result.done("Nothing to run.")
-        for result in self.run(text, params, progress=progress):
+        for result in self.run(text, params, progress=progress,
+                               single_transaction=single_transaction):
             pass
         return result
 
     def run(self, text: str, params: dict[str, Any] | list[Any] | None = None, *,
-            progress: Callable[[int, int, str], None] | None = None) -> Iterator[Result]:
+            progress: Callable[[int, int, str], None] | None = None,
+            single_transaction: bool = False) -> Iterator[Result]:
         """Like :meth:`sql`, but yields the result of every statement as it completes.
 
         An error raised by a statement carries ``line``: where that statement starts in ``text``
@@ -90,14 +95,16 @@ class Catalog:
                            e.reason)
             e.audited = True
             raise
-        for node in statements:
-            try:
-                result = self.engine.execute(node, self.principal, params, progress=progress)
-            except UcsqlError as e:
-                if e.line is None:
-                    e.line = node.meta.get("line")
-                raise
-            yield result
+        with (self.engine.script_transaction() if single_transaction
+              else contextlib.nullcontext()):
+            for node in statements:
+                try:
+                    result = self.engine.execute(node, self.principal, params, progress=progress)
+                except UcsqlError as e:
+                    if e.line is None:
+                        e.line = node.meta.get("line")
+                    raise
+                yield result
 
     def execute(self, node: exp.Expression, params: Any = None) -> Result:
         """Run one already-built statement node (how the MLflow façade talks to the engine)."""
@@ -145,6 +152,12 @@ class Catalog:
         node = dialect.CheckStorage()
         node.meta["sql"] = "-- check the model files"
         return self.engine.execute(node, self.principal)
+
+    def cancel(self) -> int:
+        """Stop the statements running on this metastore's engine now, from any thread (the
+        shell calls it on Ctrl-C): each is rolled back and raises ``ucsql.errors.Cancelled``.
+        Returns how many were running."""
+        return self.engine.cancel()
 
     def as_principal(self, principal: str) -> Catalog:
         """The same metastore, acting as another principal (for tests, servers, admin tools)."""

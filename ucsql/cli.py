@@ -25,7 +25,7 @@ from sqlglot.tokens import TokenType
 
 from . import __version__, dialect
 from .api import Catalog, connect, default_principal
-from .errors import UcsqlError
+from .errors import Cancelled, UcsqlError
 from .format import FORMATS, render
 from .progress import terminal_progress
 from .result import Result
@@ -36,16 +36,39 @@ QUIT_COMMANDS = {"\\q", ".quit", ".exit", "exit", "quit"}
 @dataclass
 class Settings:
     """How results print: the format, the table width (None: the terminal's, if stdout is one),
-    and whether each statement's time is shown. The shell's \\format and \\timing change them."""
+    whether each statement's time is shown, expanded display and -1. The shell's \\format, \\x
+    and \\timing change them."""
 
     format: str = "table"
     width: int | None = None
     timing: bool = False
+    expanded: str = "off"  # -x / \\x: one field per line ("on"), or only when too wide ("auto")
+    single_transaction: bool = False  # -1: a script (-c, -f, stdin) runs whole or not at all
 
 
-def results(catalog: Catalog, script: str, progress=None) -> Iterator[Result]:
+def results(catalog: Catalog, script: str, progress=None,
+            single_transaction: bool = False) -> Iterator[Result]:
     """Run a ``;``-separated script statement by statement, yielding each statement's result."""
-    yield from catalog.run(script, progress=progress)
+    yield from catalog.run(script, progress=progress, single_transaction=single_transaction)
+
+
+_END = object()
+_worker: dict[str, object] = {}
+
+
+def _next_result(catalog: Catalog, statements: Iterator[Result]):
+    """The next statement's result (``_END`` after the last), computed in a worker thread so
+    that Ctrl-C reaches this one at once and cancels the statement (a DuckDB query holds the
+    main thread until it ends). One worker for the process: each thread has its own cursor."""
+    from concurrent.futures import ThreadPoolExecutor
+    if "pool" not in _worker:
+        _worker["pool"] = ThreadPoolExecutor(1, thread_name_prefix="ucsql-statement")
+    future = _worker["pool"].submit(next, statements, _END)
+    while True:
+        try:
+            return future.result()
+        except KeyboardInterrupt:  # the statement stops and raises Cancelled from result()
+            catalog.cancel()
 
 
 def report(error: Exception, source: str | None = None) -> int:
@@ -63,10 +86,33 @@ def report(error: Exception, source: str | None = None) -> int:
 def show(result: Result, settings: Settings) -> None:
     """Print one result. In csv and json the rows alone go to stdout (a message such as "Created
     catalog prod." goes to stderr), so that the output stays machine-readable."""
-    text = render(result, settings.format, terminal_width(settings.width))
+    text = render(result, settings.format, terminal_width(settings.width), settings.expanded)
     if text:  # (JSON lines of no rows are nothing at all)
         message_only = not result.table.num_columns
+        if not message_only and page(text):
+            return
         click.echo(text, err=message_only and settings.format in ("csv", "json"))
+
+
+def page(text: str) -> bool:
+    """Show a result taller than the terminal through $PAGER (default ``less -FRX``: it quits
+    at once if the text fits, keeps colours and leaves the text on the screen), as psql does.
+    Only when stdin and stdout are a terminal; PAGER='' turns it off. Returns whether it did."""
+    import os
+    import shlex
+    import subprocess
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        return False
+    if text.count("\n") + 1 < shutil.get_terminal_size().lines:
+        return False
+    command = shlex.split(os.environ.get("PAGER", "less -FRX"))
+    if not command or not shutil.which(command[0]):
+        return False
+    try:
+        subprocess.run(command, input=text + "\n", text=True, check=False)
+    except OSError:
+        return False
+    return True
 
 
 def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
@@ -80,7 +126,8 @@ def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
     bar = terminal_progress(sys.stderr)
     try:
         started = time.perf_counter()
-        for result in results(catalog, script, bar):
+        statements = results(catalog, script, bar, settings.single_transaction)
+        while (result := _next_result(catalog, statements)) is not _END:
             if bar:
                 bar.close()
             show(result, settings)
@@ -88,7 +135,13 @@ def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
                 click.echo(f"Time: {time.perf_counter() - started:.3f} s", err=True)
             started = time.perf_counter()
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
-        return report(error, source)
+        status = 130 if isinstance(error, Cancelled) else report(error, source)
+        if status == 130:
+            click.echo("Cancelled: nothing of the statement was applied.", err=True)
+        if settings.single_transaction:
+            click.echo("Nothing was applied: the script ran as one transaction (-1) and was "
+                       "rolled back.", err=True)
+        return status
     finally:
         if bar:
             bar.close()
@@ -237,9 +290,14 @@ def check_command(metastore: str, principal: str | None) -> None:
 @click.option("--width", type=click.IntRange(20), metavar="N",
               help="Wrap tables to N columns. Default: the terminal's width (no wrapping when "
               "output is not a terminal).")
+@click.option("-x", "--expanded", is_flag=True,
+              help="Print each row as one field per line (psql's expanded display).")
+@click.option("-1", "--single-transaction", "single", is_flag=True,
+              help="Run each -c script, the -f file or the piped script as one transaction: "
+              "all of it, or, if a statement fails, nothing.")
 @_PRINCIPAL
 def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | None, fmt: str,
-                width: int | None, principal: str | None) -> None:
+                width: int | None, expanded: bool, single: bool, principal: str | None) -> None:
     """Run SQL against the METASTORE file (created if missing; ':memory:' for a throwaway one).
 
     With -c or -f, run that SQL and exit. Otherwise run the script piped on standard input, or,
@@ -256,7 +314,8 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
                 script = f.read()
         except (OSError, UnicodeDecodeError) as e:
             raise click.BadParameter(f"cannot read {script_file}: {e}", param_hint="-f") from None
-    settings = Settings(fmt, width)
+    settings = Settings(fmt, width, expanded="on" if expanded else "off",
+                        single_transaction=single)
     try:
         catalog = connect(metastore, principal or default_principal())
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback

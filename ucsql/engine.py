@@ -10,6 +10,7 @@ around them.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -23,7 +24,8 @@ from sqlglot import exp
 from . import names, queries, storage
 from .audit import MAX_WAITING, stamped
 from .epoch_cache import EpochCache
-from .errors import InvalidArgument, MetastoreError, NotFound, PermissionDenied, UcsqlError
+from .errors import (Cancelled, InvalidArgument, MetastoreError, NotFound, PermissionDenied,
+                     UcsqlError)
 from .metastore import Metastore
 from .result import Result
 from .storage import LocalStorage, ModelStorage
@@ -72,6 +74,7 @@ class Context:
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
     _on_rollback: list[Callable[[], None]] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)
+    cancelled: bool = False  # set by Engine.cancel() before it interrupts the cursor
 
     # -- SQL ------------------------------------------------------------------------------
     def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
@@ -296,6 +299,49 @@ class Engine:
         # nodes are shared, so nothing may modify a node it is given.
         self.parsed = EpochCache(capacity=512)
         self.guarded = EpochCache(capacity=512)
+        self._local = threading.local()  # the script transaction open on this thread, if any
+        self._running: dict[int, Context] = {}  # statements running now, for cancel()
+        self._running_lock = threading.Lock()
+
+    def cancel(self) -> int:
+        """Stop the statements running on this engine now (from another thread, e.g. a Ctrl-C
+        handler): each is interrupted, rolled back and raises Cancelled. Returns how many."""
+        with self._running_lock:
+            running = list(self._running.values())
+        for ctx in running:
+            ctx.cancelled = True
+            if ctx.cur is not None:
+                ctx.cur.interrupt()
+        return len(running)
+
+    @contextlib.contextmanager
+    def script_transaction(self):
+        """Run every statement of the block in one transaction on this thread: all of them are
+        applied at the end, or, if one fails, none (``ucsql -1``). The file is held throughout;
+        what a statement does after its commit (files, caches) waits for the script's commit,
+        and the audit rows of a failure are written after everything was rolled back."""
+        if getattr(self._local, "script", None) is not None:
+            raise InvalidArgument("A script transaction is already open on this thread.")
+        script = self._local.script = _Script()
+        try:
+            with self.metastore.lease():
+                try:
+                    with self.metastore.transaction():
+                        yield
+                except duckdb.TransactionException as e:  # the commit met a concurrent change
+                    _run_all(script.on_rollback)
+                    raise UcsqlError(f"The metastore is busy: {e}. Nothing was applied; retry "
+                                     "the script.") from None
+                except BaseException:
+                    _run_all(script.on_rollback)
+                    raise
+                finally:
+                    self._local.script = None
+                    for row in script.refused:
+                        self.audit_now(row)
+            _run_all(script.after_commit)
+        finally:
+            self._local.script = None
 
     def execute(self, node: exp.Expression, principal: str, params: Any = None,
                 statement: str | None = None,
@@ -327,16 +373,27 @@ class Engine:
     def _run(self, ctx: Context, handler, node: exp.Expression, read: bool) -> Result:
         """The statement's transaction, retried on write conflicts; audited either way."""
         audit = self.metastore.audit
-        for attempt in range(_CONFLICT_RETRIES):
+        script = getattr(self._local, "script", None)
+        # Inside a script transaction a conflict fails the script: nothing to retry alone.
+        for attempt in range(1 if script else _CONFLICT_RETRIES):
             ctx._positional = 0
             ctx._after_commit.clear()
             ctx._on_rollback.clear()
             ctx.epochs = None
             ctx.changed.clear()
             try:
-                with self.metastore.transaction() as cur:
+                with (contextlib.nullcontext(self.metastore.cursor()) if script
+                      else self.metastore.transaction()) as cur:
                     ctx.cur = cur
-                    result = handler(ctx, node)
+                    with self._running_lock:
+                        self._running[id(ctx)] = ctx
+                    try:
+                        if ctx.cancelled:  # cancelled between the retries
+                            raise Cancelled("Cancelled; nothing of the statement was applied.")
+                        result = handler(ctx, node)
+                    finally:
+                        with self._running_lock:
+                            self._running.pop(id(ctx), None)
                     if not read:  # the change's row, after the waiting rows of earlier reads
                         waiting = audit.write_waiting(cur, self._audit_row(ctx, "ALLOWED",
                                                                            ctx.detail))
@@ -351,6 +408,10 @@ class Engine:
                 raise error from None
             except UcsqlError as e:
                 _run_all(ctx._on_rollback)
+                if ctx.cancelled and not isinstance(e, Cancelled):  # (a read says "timeout")
+                    e = Cancelled("Cancelled; nothing of the statement was applied.")
+                    self._fail(ctx, e)
+                    raise e from None
                 self._fail(ctx, e)
                 raise
             except RecursionError:
@@ -361,6 +422,10 @@ class Engine:
                 raise error from None
             except BaseException as e:
                 _run_all(ctx._on_rollback)
+                if ctx.cancelled and isinstance(e, duckdb.InterruptException):
+                    error = Cancelled("Cancelled; nothing of the statement was applied.")
+                    self._fail(ctx, error)
+                    raise error from None
                 self._refused(ctx, "FAILED", f"{type(e).__name__}: {e}")
                 raise
             else:
@@ -369,7 +434,11 @@ class Engine:
                     if len(audit) >= MAX_WAITING:
                         with self.metastore.lease():
                             audit.flush(self.metastore.connection())
-                _run_all(ctx._after_commit)
+                if script:  # committed with the script, or undone with it
+                    script.after_commit += ctx._after_commit
+                    script.on_rollback += ctx._on_rollback
+                else:
+                    _run_all(ctx._after_commit)
                 return result
         raise AssertionError("unreachable")
 
@@ -390,7 +459,11 @@ class Engine:
         """Audit a refused or failed statement after its transaction was rolled back."""
         for cleanup in ctx.memo.pop("discard_on_failure", []):
             cleanup()
-        self.audit_now(self._audit_row(ctx, result, detail))
+        script = getattr(self._local, "script", None)
+        if script:  # the script's transaction is still open: write the row once it is undone
+            script.refused.append(self._audit_row(ctx, result, detail))
+        else:
+            self.audit_now(self._audit_row(ctx, result, detail))
 
     def audit_now(self, row: tuple) -> None:
         """Write the audit row of a refusal (its fields, as ``_audit_row`` gives them) in a
@@ -414,6 +487,15 @@ class Engine:
             except OSError as e:
                 warnings.warn(f"ucsql could not write an audit row to {self.metastore.path} or "
                               f"to its journal: {e}", RuntimeWarning, stacklevel=3)
+
+
+@dataclass
+class _Script:
+    """What the statements of a script transaction leave for its end."""
+
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    on_rollback: list[Callable[[], None]] = field(default_factory=list)
+    refused: list[tuple] = field(default_factory=list)
 
 
 def _action_of(node: exp.Expression) -> str:

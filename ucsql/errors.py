@@ -49,6 +49,13 @@ class InvalidArgument(UcsqlError):
     code = "INVALID_PARAMETER_VALUE"
 
 
+class Cancelled(UcsqlError):
+    """The statement was stopped by ``Catalog.cancel()`` (Ctrl-C in the shell); nothing of it
+    was applied."""
+
+    code = "ABORTED"
+
+
 class NotFound(UcsqlError):
     """The statement names an object that does not exist (or that the caller may not see)."""
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 FORMATS = ("table", "csv", "json", "markdown")
+EXPANDED = ("off", "on", "auto")  # psql's \x: never one field per line, always, or when too wide
 # The narrowest a column is squeezed to when a table must fit the terminal.
 _MIN_WIDTH = 4
 
@@ -80,6 +81,32 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
     return "\n".join(out)
 
 
+def render_expanded(columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                    width: int | None = None) -> str:
+    """One field per line, each row under a ``-[ RECORD n ]`` rule, like psql's ``\\x``: wide
+    rows stay readable. With ``width``, long values wrap under themselves."""
+    columns = [cell(c) for c in columns]
+    key = max(len(c) for c in columns)
+    room = max(_MIN_WIDTH, width - key - 3) if width else None
+    out = []
+    for number, row in enumerate(rows, 1):
+        texts = [cell(value) for value in row]
+        rule = key + 3 + max(len(line) for text in texts for line in text.split("\n"))
+        out.append(f"-[ RECORD {number} ]".ljust(min(rule, width or rule), "-"))
+        for name, text in zip(columns, texts):
+            parts = _wrap(text, room) if room and len(text) > room else text.split("\n") or [""]
+            out.append(f"{name.ljust(key)} | {parts[0]}")
+            out.extend(f"{'':{key}} | {part}" for part in parts[1:])
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def _table_width(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """How wide the table of these rows is, unwrapped."""
+    widths = [max([len(cell(c))] + [len(cell(r[i])) for r in rows]) for i, c in enumerate(columns)]
+    return sum(widths) + 3 * len(columns) + 1
+
+
 def _plain(value: Any) -> Any:
     """A value as JSON has it: ISO times, maps as objects, decimals as text."""
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
@@ -138,13 +165,18 @@ def render_markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> st
     return "\n".join(out)
 
 
-def render(result, fmt: str = "table", width: int | None = None) -> str:
+def render(result, fmt: str = "table", width: int | None = None, expanded: str = "off") -> str:
     """A result in one of FORMATS. A message-only result is its message, in every format (the
-    CLI sends messages to stderr for csv and json, to keep stdout machine-readable)."""
+    CLI sends messages to stderr for csv and json, to keep stdout machine-readable). A table
+    prints expanded (``render_expanded``) when ``expanded`` is "on", or "auto" and it is wider
+    than ``width``."""
     if not result.table.num_columns:
         return result.message or "OK"
     columns, rows = result.columns, result.display_rows()
     if fmt == "table":
+        if expanded == "on" or (expanded == "auto" and width and rows
+                                and _table_width(columns, rows) > width):
+            return render_expanded(columns, rows, width)
         return render_table(columns, rows, width)
     renderer = {"csv": render_csv, "json": render_json, "markdown": render_markdown}[fmt]
     return renderer(columns, rows)

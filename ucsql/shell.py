@@ -27,16 +27,18 @@ from . import __version__, syntax
 from .api import Catalog
 from .cli import QUIT_COMMANDS, Settings, is_complete, run_script
 from .errors import UcsqlError
-from .format import FORMATS
+from .format import EXPANDED, FORMATS
 from .names import PRIVILEGES
 
 COMMANDS_HELP = """\
 \\h [STATEMENT]          syntax of a statement (\\h GRANT, \\h ALTER MODEL); no name: the list
 \\format [FORMAT]        output format: table, csv, json, markdown (.mode FORMAT too)
+\\x [on|off|auto]        expanded display: one field per line (auto: when a table is too wide)
 \\timing [on|off]        show how long each statement took (.timer on|off too)
 \\?                      this list
 \\q                      quit (also .quit, exit, Ctrl-D)
-Statements end with ';'. Tab completes; Ctrl-C drops the current input."""
+Statements end with ';'. Tab completes; Ctrl-C drops the current input or cancels
+the running statement."""
 
 # The names the caller may see, in one query over the filtered views (one audit row).
 _NAMES_QUERY = """
@@ -186,6 +188,12 @@ def command(text: str, settings: Settings) -> bool:
         elif arg:
             settings.format = arg
         click.echo(f"Output format is {settings.format}.")
+    elif name == "\\x":  # psql: \x alone toggles; auto expands only what is too wide
+        if arg.lower() not in ("", *EXPANDED):
+            click.echo(f"Error: \\x takes on, off or auto, not {arg!r}.", err=True)
+        else:
+            settings.expanded = arg.lower() or ("off" if settings.expanded == "on" else "on")
+            click.echo(f"Expanded display is {settings.expanded}.")
     elif name in ("\\timing", ".timer"):
         if arg.lower() not in ("", "on", "off"):
             click.echo(f"Error: {name} takes on or off, not {arg!r}.", err=True)
