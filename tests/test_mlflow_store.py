@@ -135,8 +135,10 @@ def test_log_model_without_an_input_example_is_refused(env):
                                  serialization_format=SERIALIZATION)
     assert e.value.error_code == "INVALID_PARAMETER_VALUE"
     assert "input_example" in e.value.message
-    # register_model created the (empty) model before the version was refused.
+    # register_model created the model before the version was refused; it is gone again.
     assert versions(env["admin"]) == []
+    assert env["admin"].sql("SELECT count(*) FROM system.information_schema.registered_models"
+                            ).scalar() == 0
     assert leftovers(env["path"]) == ([], [])
 
 
