@@ -33,8 +33,9 @@ _HINTS = [
      lambda m: "use MlflowClient().copy_model_version('models:/<source model>/<n>', '<name>'),"),
 ]
 _COMPILED = [(re.compile(pattern), replace) for pattern, replace in _HINTS]
-# Any other sentence that tells the caller to run a statement.
-_SQL_HINT = re.compile(r"\s*Use (SHOW|DESCRIBE|CREATE|DROP|ALTER|GRANT|REVOKE|GET|SET)\b[^.]*\.")
+# Any other sentence that tells the caller to run a statement (to the full stop that ends it,
+# not the dots inside a name).
+_SQL_HINT = re.compile(r"\s*Use (SHOW|DESCRIBE|CREATE|DROP|ALTER|GRANT|REVOKE|GET|SET)\b.*?\.(?=\s|$)")
 
 
 def in_mlflow_terms(message: str) -> str:
