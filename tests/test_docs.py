@@ -78,10 +78,24 @@ def test_readme_commands_are_what_ci_runs():
 
 
 def test_demo_runs(tmp_path):
-    """The README's main command: the whole story, end to end, with the stock MLflow client."""
-    out = subprocess.run([sys.executable, "-m", "ucsql.demo", "--workdir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    """The README's main command: the whole story, end to end, with the stock MLflow client;
+    nothing of MLflow's own chatter on stderr, everything written inside its work folder, and
+    follow-up commands that work without the venv on PATH."""
+    work, started_in = tmp_path / "work", tmp_path / "elsewhere"
+    started_in.mkdir()
+    out = subprocess.run([sys.executable, "-m", "ucsql.demo", "--workdir", str(work)],
+                         capture_output=True, text=True, timeout=300, cwd=started_in)
     assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    assert list(started_in.iterdir()) == []
+    assert {"metastore.duckdb", "mlflow.db", "mlruns"} <= {p.name for p in work.iterdir()}
+    follow_ups = out.stdout.split("Explore it with:\n", 1)[1].strip().splitlines()
+    assert len(follow_ups) == 2
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no venv on PATH, none active
+    shown = subprocess.run(follow_ups[1], shell=True, capture_output=True, text=True,
+                           timeout=60, env=bare, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "prod.ml_team.iris" in shown.stdout
     assert "predictions for 3 flowers: [0, 1, 2]" in out.stdout
     assert "prod.ml_team.iris version 1 (source models:/staging.ml_team.iris/1) is @Champion" \
         in out.stdout

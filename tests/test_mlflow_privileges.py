@@ -41,8 +41,9 @@ MODEL = "prod.ml_team.iris"
 SECRET = "prod.ml_team.secret"
 FRAUD = "staging.ml_team.fraud_detection"
 PROD_FRAUD = "prod.ml_team.fraud_detection"
-# MLflow 3's scikit-learn default serialization is skops, which is not installed here.
-SERIALIZATION = "cloudpickle"
+# MLflow 3 saves scikit-learn models with skops (the demo extra installs it), which loads only
+# trusted types: forests need their trees trusted, as the README says.
+SKOPS_TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
 
 
 def _no_pip_inference(model_uri, flavor, fallback=None, **kwargs):
@@ -77,10 +78,10 @@ def trained(tmp_path_factory):
             clf = RandomForestClassifier(max_depth=7, n_estimators=5, random_state=0).fit(X, y)
             with mlflow.start_run() as run:
                 mlflow.sklearn.log_model(sk_model=clf, name="model", input_example=X.iloc[[0]],
-                                         serialization_format=SERIALIZATION)
+                                         skops_trusted_types=SKOPS_TRUSTED_TYPES)
             saved = root / "saved_model"
             mlflow.sklearn.save_model(clf, str(saved), input_example=X.iloc[[0]],
-                                      serialization_format=SERIALIZATION)
+                                      skops_trusted_types=SKOPS_TRUSTED_TYPES)
             yield Trained(X, clf, run.info.run_id, saved)
         finally:
             mlflow.end_run()
@@ -110,7 +111,7 @@ class World:
             mlflow.sklearn.log_model(sk_model=self.trained.clf, name="model",
                                      input_example=self.trained.X.iloc[[0]],
                                      registered_model_name=name,
-                                     serialization_format=SERIALIZATION)
+                                     skops_trusted_types=SKOPS_TRUSTED_TYPES)
 
     def versions(self, name: str) -> list[int]:
         return [r[0] for r in self.admin.sql(

@@ -4,8 +4,9 @@ MLflow façade with only the registry URI changed: ``databricks-uc`` -> ``ucsql:
 Every example keeps the seed's code as close as MLflow 3.17 allows. The differences, each forced:
 
 * ``artifact_path="model"`` -> ``name="model"`` (MLflow 3 deprecates ``artifact_path``).
-* ``serialization_format="cloudpickle"`` on ``log_model``: MLflow 3's default for scikit-learn is
-  ``skops``, which is not installed here (autologging already defaults to cloudpickle).
+* ``skops_trusted_types=["sklearn.tree._tree.Tree"]`` on ``log_model``: MLflow 3 saves
+  scikit-learn models with skops, which trusts a forest's trees only when told to (autologging
+  defaults to cloudpickle).
 * The lineage example writes its table with pyspark and reads it with ``mlflow.data.load_delta``;
   here the same DataFrame is logged with ``mlflow.data.from_pandas(df, name="prod.ml_team.iris")``.
 * Autologging is on by default on Databricks; here ``mlflow.sklearn.autolog()`` turns it on.
@@ -43,8 +44,9 @@ import ucsql
 ADMIN = "admin@example.com"
 ALICE = "alice@example.com"
 
-# MLflow 3's scikit-learn default serialization is skops, which is not installed here.
-SERIALIZATION = "cloudpickle"
+# MLflow 3 saves scikit-learn models with skops (the demo extra installs it), which loads only
+# trusted types: forests need their trees trusted, as the README says.
+SKOPS_TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
 
 
 def _no_pip_inference(model_uri, flavor, fallback=None, **kwargs):
@@ -95,7 +97,7 @@ def seed(tmp_path_factory) -> Seed:
             clf.fit(X, y)
             with mlflow.start_run() as run:
                 mlflow.sklearn.log_model(sk_model=clf, name="model", input_example=X.iloc[[0]],
-                                         serialization_format=SERIALIZATION)
+                                         skops_trusted_types=SKOPS_TRUSTED_TYPES)
             yield Seed(root, path, admin, admin.as_principal(ALICE), X, y, clf, run.info.run_id)
         finally:
             mlflow.end_run()
@@ -118,7 +120,7 @@ def log_and_register(seed: Seed, name: str, clf=None):
             name="model",
             input_example=seed.X.iloc[[0]],
             registered_model_name=name,
-            serialization_format=SERIALIZATION,
+            skops_trusted_types=SKOPS_TRUSTED_TYPES,
         )
     return run.info.run_id, info
 
@@ -200,7 +202,7 @@ def test_log_model_registers_a_version_with_an_inferred_signature(seed):
             # The signature is automatically inferred from the input example and its predicted output.
             input_example=input_example,
             registered_model_name="prod.ml_team.iris_signed",
-            serialization_format=SERIALIZATION,
+            skops_trusted_types=SKOPS_TRUSTED_TYPES,
         )
 
     assert str(info.registered_model_version) == "1"
@@ -335,7 +337,7 @@ def lineage_version(seed):
             # The signature is automatically inferred from the input example and its predicted output.
             input_example=input_example,
             registered_model_name="prod.ml_team.iris_classifier",
-            serialization_format=SERIALIZATION,
+            skops_trusted_types=SKOPS_TRUSTED_TYPES,
         )
     return run.info.run_id, dataset
 

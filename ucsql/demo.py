@@ -8,14 +8,19 @@ with ``copy_model_version``; then analytics over the metadata.
     python -m ucsql.demo                      # in a new temporary folder
     python -m ucsql.demo --workdir demo       # keep the metastore and MLflow runs in ./demo
 
-Needs the ``demo`` extra (scikit-learn, pandas).
+Needs the ``demo`` extra (scikit-learn, pandas, skops). Everything it writes (the metastore, the
+MLflow tracking database and the runs' artifacts, ``mlruns``) goes into its work folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import os
+import shlex
+import sys
 import tempfile
 import time
 import warnings
@@ -51,18 +56,17 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="ucsql-demo-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    # MLflow's hints (inferred integer schemas, pickle formats, creating its tables) are noise here.
-    warnings.filterwarnings("ignore")
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
-
     import mlflow
     from mlflow import MlflowClient
     from sklearn import datasets
     from sklearn.ensemble import RandomForestClassifier
 
+    quiet_mlflow()
     metastore = work / "metastore.duckdb"
     mlflow.set_tracking_uri(f"sqlite:///{work / 'mlflow.db'}")
     mlflow.set_registry_uri(f"ucsql://{metastore}")
+    # The runs' artifacts go to the work folder too, not to ./mlruns wherever the demo was started.
+    mlflow.set_experiment(experiment_id=experiment_in(MlflowClient(), work))
 
     step(f"{ADMIN} creates the metastore {metastore}, catalogs, groups and grants")
     admin = ucsql.connect(metastore, principal=ADMIN)
@@ -90,9 +94,12 @@ def main(argv: list[str] | None = None) -> None:
         clf = RandomForestClassifier(n_estimators=20, max_depth=7, random_state=0).fit(X, y)
         mlflow.log_input(mlflow.data.from_pandas(X.assign(species=y), name="staging.ml_team.iris"),
                          context="training")
-        mlflow.sklearn.log_model(clf, name="model", input_example=X.iloc[[0]],
-                                 registered_model_name="staging.ml_team.iris",
-                                 serialization_format="cloudpickle")
+        with mlflow_status_lines_hidden():
+            # skops, MLflow's default format, trusts only the types it is told to: the forest's
+            # trees (sklearn.tree._tree.Tree) are this model's one type beyond its defaults.
+            mlflow.sklearn.log_model(clf, name="model", input_example=X.iloc[[0]],
+                                     registered_model_name="staging.ml_team.iris",
+                                     skops_trusted_types=["sklearn.tree._tree.Tree"])
     client = MlflowClient()
     version = client.search_model_versions("name = 'staging.ml_team.iris'")[0].version
     print(f"run {training_run.info.run_id}: registered staging.ml_team.iris version {version}")
@@ -129,8 +136,48 @@ def main(argv: list[str] | None = None) -> None:
     run(admin, "SELECT principal, action, result, count(*) AS n FROM system.access.audit "
                "GROUP BY ALL ORDER BY n DESC LIMIT 8")
     admin.close()
+    ucsql_command = shlex.quote(ucsql_script())
+    where = shlex.quote(str(metastore))
     print(f"\nDone in {time.perf_counter() - started:.0f} s. Metastore: {metastore}\n"
-          f"Explore it with: ucsql {metastore} --principal {ADMIN}")
+          f"Explore it with:\n"
+          f"  {ucsql_command} {where} --principal {ADMIN}\n"
+          f"  {ucsql_command} {where} --principal {BOB} -c \"SHOW MODELS IN prod.ml_team\"")
+
+
+def quiet_mlflow() -> None:
+    """Keep MLflow's INFO and WARNING lines (creating its tables, inferred integer schemas) out
+    of the story; its errors still show. Called after importing mlflow, which sets its levels."""
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
+
+
+@contextlib.contextmanager
+def mlflow_status_lines_hidden():
+    """log_model prints "Successfully registered model ..." to stderr (not through logging); the
+    demo says it in its own words. On an error, what was held back is shown after all."""
+    held = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(held):
+            yield
+    except BaseException:
+        sys.stderr.write(held.getvalue())
+        raise
+
+
+def experiment_in(client, work: Path) -> str:
+    """The id of the demo's experiment, its artifacts stored in ``work/mlruns``."""
+    existing = client.get_experiment_by_name("ucsql-demo")
+    if existing is not None:
+        return existing.experiment_id
+    return client.create_experiment("ucsql-demo", artifact_location=(work / "mlruns").as_uri())
+
+
+def ucsql_script() -> str:
+    """The ``ucsql`` command beside this Python (a venv's bin/), so the printed commands work
+    without activating the venv; plain ``ucsql`` when it is not there (an unusual install)."""
+    beside = Path(sys.executable).parent / "ucsql"
+    return str(beside) if beside.is_file() else "ucsql"
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import inspect
 import os
 import shutil
 import tempfile
+import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -32,6 +33,7 @@ from mlflow.entities.model_registry import (
 )
 from mlflow.entities.file_info import FileInfo
 from mlflow.exceptions import MlflowException
+from mlflow.prompt.constants import IS_PROMPT_TAG_KEY
 from mlflow.protos import databricks_pb2
 from mlflow.store.artifact.artifact_repo import ArtifactRepository
 from mlflow.store.entities.paged_list import PagedList
@@ -44,12 +46,17 @@ from .api import Catalog, connect, default_principal
 from .engine import record_refusal
 from .epoch_cache import EpochCache
 from .errors import InvalidArgument, PermissionDenied, UcsqlError
+from .mlflow_wording import PROMPTS, STAGES, WEBHOOKS, in_mlflow_terms, one_line
 from .result import Result
 
-_STAGES_MESSAGE = (
-    "Stages are not supported by ucsql, as in Unity Catalog. Use aliases instead: "
-    "MlflowClient().set_registered_model_alias(name, 'Champion', version) marks a version, and "
-    "mlflow.pyfunc.load_model('models:/<name>@Champion') loads it.")
+_STAGES_MESSAGE = STAGES
+
+
+class NotSupported(UcsqlError):
+    """An MLflow call the ucsql registry does not serve (prompts, webhooks): refused, audited,
+    and reported to MLflow as NOT_IMPLEMENTED."""
+
+    code = "NOT_IMPLEMENTED"
 
 
 def _error(message: str, code: str) -> MlflowException:
@@ -59,7 +66,8 @@ def _error(message: str, code: str) -> MlflowException:
 
 
 def _mlflow_errors(method):
-    """Turn ucsql errors into MlflowException with the same message and MLflow's error code.
+    """Turn ucsql errors into MlflowException with MLflow's error code, the message's SQL hints
+    put in MLflow's terms (``mlflow_wording``).
 
     A refusal the engine never saw (a malformed name, stages, a bad filter or page token: the
     façade refuses them itself) is audited here, once: one row naming the MLflow call."""
@@ -71,7 +79,7 @@ def _mlflow_errors(method):
         except UcsqlError as e:
             if not e.audited:
                 store._audit_refusal(method, args, kwargs, e)
-            raise _error(e.message, e.code) from None
+            raise _error(in_mlflow_terms(e.message), e.code) from None
 
     return wrapper
 
@@ -159,6 +167,8 @@ class UcsqlRegistryStore(AbstractStore):
         self.tracking_uri = tracking_uri
         self.path = os.path.abspath(metastore_path(store_uri))
         self._searches = EpochCache(capacity=256)  # compiled searches (see _compiled)
+        # The model create_registered_model made last, per thread (see _first_version_failed).
+        self._made = threading.local()
         try:
             self._catalog = connect(self.path, default_principal())
         except UcsqlError as e:
@@ -178,7 +188,7 @@ class UcsqlRegistryStore(AbstractStore):
         statement, model = _call_text(method, args, kwargs)
         record_refusal(self._catalog.engine, default_principal(), method.__name__.upper(),
                        statement, "DENIED" if isinstance(error, PermissionDenied) else "FAILED",
-                       error.message, securable_kind="MODEL" if model else None,
+                       in_mlflow_terms(error.message), securable_kind="MODEL" if model else None,
                        securable_name=model)
 
     def _tracking_client(self):
@@ -188,6 +198,9 @@ class UcsqlRegistryStore(AbstractStore):
     # -- registered models ------------------------------------------------------------------
     @_mlflow_errors
     def create_registered_model(self, name, tags=None, description=None, deployment_job_id=None):
+        self._made.name = None
+        if _is_prompt(tags):  # register_prompt's first step: refused before anything exists
+            raise NotSupported(PROMPTS)
         for tag in tags or []:  # refuse bad tags before the model exists: no half-made model
             names.tag_value(names.tag_key(tag.key), tag.value)
         # register_model and log_model(registered_model_name=) call this before every new version
@@ -196,6 +209,7 @@ class UcsqlRegistryStore(AbstractStore):
         created = self._run(d.CreateSecurable(kind="MODEL", this=_name(name),
                                               comment=_lit(description)
                                               if description is not None else None)).details
+        self._made.name = name
         if tags:
             self._run(d.SetTags(kind="MODEL", this=_name(name), expressions=[
                 d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags]))
@@ -288,9 +302,35 @@ class UcsqlRegistryStore(AbstractStore):
         ``source``: a ``models:/<name>/<version>`` of this registry is copied within it (EXECUTE
         on the source); anything else is downloaded through MLflow's artifact repositories.
         """
+        if _is_prompt(tags):
+            raise NotSupported(PROMPTS)
+        made, self._made.name = getattr(self._made, "name", None), None
         own = self._own_version(source)
         if own is not None and local_model_path is None:
             return self._copy(own[0], own[1], name, tags=tags, description=description)
+        try:
+            return self._register(name, source, run_id, tags, run_link, description,
+                                  local_model_path, model_id)
+        except UcsqlError as e:
+            if local_model_path is not None and made == name:
+                self._first_version_failed(name, e)
+            raise
+
+    def _first_version_failed(self, name, error: UcsqlError) -> None:
+        """log_model(registered_model_name=) creates the model, then its version: when that
+        first version is refused (no signature, say), the model it created just before, on this
+        thread, is dropped again (if still empty), so a refused log leaves no empty model. The
+        caller owns what it created, so it may drop it; both steps are audited."""
+        try:
+            if self.get_registered_model_latest(name) is None:
+                self._run(d.DropSecurable(kind="MODEL", this=_name(name)))
+                error.message += (f" (The registered model {name} created for this version "
+                                  "was removed again.)")
+        except UcsqlError:
+            pass  # the refusal itself is what the caller needs to see
+
+    def _register(self, name, source, run_id, tags, run_link, description, local_model_path,
+                  model_id):
         run_id = run_id or self._run_of_logged_model(model_id)
         lineage = self._lineage_json(run_id)
         with tempfile.TemporaryDirectory(prefix="ucsql-register-") as tmp:
@@ -327,13 +367,21 @@ class UcsqlRegistryStore(AbstractStore):
         local = self._local_folder(str(source))
         if local is not None:
             return local
+        parsed = urllib.parse.urlparse(str(source))
+        if parsed.scheme in ("", "file"):
+            raise InvalidArgument(
+                f"Model source {names.shown(str(source), 200)} is not a folder on this machine. "
+                "Give the folder MLflow saved the model to (mlflow.<flavor>.save_model), or a "
+                "runs:/<run id>/<path> or models:/ URI.")
         import mlflow.artifacts
         try:
             path = mlflow.artifacts.download_artifacts(artifact_uri=str(source), dst_path=tmp,
                                                        tracking_uri=self.tracking_uri)
-        except MlflowException as e:
-            raise InvalidArgument(f"Cannot fetch the model files from {source!r}: {e.message}") from None
-        if local.scheme == "models":
+        except Exception as e:  # noqa: BLE001 - any failure (a missing client library too) is one line
+            reason = e.message if isinstance(e, MlflowException) else f"{type(e).__name__}: {e}"
+            raise InvalidArgument(f"Cannot fetch the model files from "
+                                  f"{names.shown(str(source), 200)}: {one_line(reason)}") from None
+        if parsed.scheme == "models":
             # MLflow's models:/ repository writes a registered_model_meta file (the name and
             # version it downloaded, null for models:/m-<id>) into what it downloads: download
             # metadata, not a file of the model, so it is not copied into managed storage.
@@ -486,10 +534,40 @@ class UcsqlRegistryStore(AbstractStore):
     def _await_model_version_creation(self, mv, await_creation_for):
         """Versions are READY when create_model_version returns: nothing to wait for."""
 
+    def get_model_version_stages(self, name, version):
+        """Every version's one stage: "None" (transitions are refused, see STAGES)."""
+        return ["None"]
+
     @_mlflow_errors
     def run_node(self, node: exp.Expression) -> list[dict]:
         """The rows of one statement node, run as the caller (for UcsqlArtifactRepository)."""
         return _rows(self._run(node))
+
+
+def _is_prompt(tags) -> bool:
+    """Whether MLflow's tags mark a registered model or version as a prompt."""
+    pairs = tags.items() if isinstance(tags, dict) else ((t.key, t.value) for t in tags or [])
+    return any(k == IS_PROMPT_TAG_KEY and str(v).lower() == "true" for k, v in pairs)
+
+
+def _refused(name: str, message: str):
+    """A store method that refuses every call with ``message`` (audited, NOT_IMPLEMENTED),
+    with AbstractStore's signature so the audit row names the call's arguments."""
+    @functools.wraps(getattr(AbstractStore, name))
+    def method(self, *args, **kwargs):
+        raise NotSupported(message)
+    return _mlflow_errors(method)
+
+
+# AbstractStore serves prompts as registered models whose versions have no files (source
+# "dummy-source"); ucsql versions are model folders with signatures, so every prompt call is
+# refused at once, never half-done. Webhooks wait for their issue.
+_PROMPT_METHODS = sorted(m for m in dir(AbstractStore) if "prompt" in m and not m.startswith("_"))
+_WEBHOOK_METHODS = sorted(m for m in dir(AbstractStore) if "webhook" in m and not m.startswith("_"))
+for _method in _PROMPT_METHODS:
+    setattr(UcsqlRegistryStore, _method, _refused(_method, PROMPTS))
+for _method in _WEBHOOK_METHODS:
+    setattr(UcsqlRegistryStore, _method, _refused(_method, WEBHOOKS))
 
 
 class UcsqlArtifactRepository(ArtifactRepository):
