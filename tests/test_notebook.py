@@ -150,7 +150,7 @@ def test_readme_notebook_example(ip, tmp_path):
     """The README's Notebook block, one cell per blank-line-separated chunk."""
     readme = (REPO / "README.md").read_text()
     section = readme.split("## Notebook", 1)[1]
-    block = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    block = re.search(r"```(?:python|ipython)\n(.*?)```", section, re.DOTALL).group(1)
     cells = [c for c in block.split("\n\n") if c.strip()]
     assert cells[0].startswith("%load_ext ucsql") and cells[-1].startswith("%%ucsql")
     results = [cell(ip, c) for c in cells]
