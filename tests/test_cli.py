@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from ucsql import connect
 from click.testing import CliRunner
 
 from ucsql.cli import is_complete, main
@@ -28,6 +30,14 @@ Created catalog prod.
 +---------+-------+-----------------+
 (2 rows)
 """
+
+
+@pytest.fixture(autouse=True)
+def metastore(tmp_path):
+    """tmp_path/m.duckdb exists, made by alice (its admin), so each test's stderr is its own: a
+    new file would add the "Created metastore" line (tests/test_file_kinds.py checks it)."""
+    connect(tmp_path / "m.duckdb", principal="alice").close()
+    return tmp_path / "m.duckdb"
 
 
 @pytest.fixture
@@ -313,10 +323,10 @@ def test_f_with_a_syntax_error_runs_nothing(tmp_path, env):
 
 
 def test_f_missing_file_is_a_usage_error(tmp_path):
-    result = invoke(str(tmp_path / "m.duckdb"), "-f", str(tmp_path / "nope.sql"))
+    result = invoke(str(tmp_path / "new.duckdb"), "-f", str(tmp_path / "nope.sql"))
     assert result.exit_code == 2
     assert "cannot read" in result.stderr and "nope.sql" in result.stderr
-    assert not (tmp_path / "m.duckdb").exists()  # nothing was created
+    assert not (tmp_path / "new.duckdb").exists()  # nothing was created
 
 
 def test_f_dash_reads_stdin_and_json_of_no_rows_is_empty(tmp_path):

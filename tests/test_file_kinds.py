@@ -73,3 +73,17 @@ def test_a_new_path_still_creates_a_metastore(tmp_path):
         assert catalog.sql("SELECT 1 AS one").fetchall() == [(1,)]
     with ucsql.connect(path, principal="admin") as catalog:  # and opens again as itself
         assert catalog.sql("SHOW CATALOGS").fetchall()
+
+
+def test_the_cli_says_when_it_creates_a_metastore_and_only_then(tmp_path):
+    # A mistyped path silently made a new, empty registry; now stderr says so, once.
+    path = tmp_path / "typo.duckdb"
+    env = {**os.environ, "UCSQL_PRINCIPAL": "alice@example.com"}
+    runs = [subprocess.run([sys.executable, "-m", "ucsql", str(path), "--format", "csv", "-c",
+                            "SELECT 1 AS x"], env=env, capture_output=True, text=True,
+                           timeout=60, check=False) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert runs[0].stderr.strip() == (f"Created metastore {path}; you are its admin "
+                                      "(alice@example.com).")
+    assert runs[1].stderr.strip() == ""
+    assert runs[0].stdout == runs[1].stdout  # stdout carries the results alone

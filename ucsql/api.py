@@ -55,6 +55,11 @@ class Catalog:
     def path(self) -> str:
         return self.engine.metastore.path
 
+    @property
+    def created(self) -> bool:
+        """Whether opening this handle created the metastore (its principal is then the admin)."""
+        return self.engine.metastore.created and not self.engine.metastore.in_memory
+
     def sql(self, text: str, params: dict[str, Any] | list[Any] | None = None, *,
             progress: Callable[[int, int, str], None] | None = None,
             single_transaction: bool = False) -> Result:

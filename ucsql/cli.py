@@ -320,6 +320,9 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
         catalog = connect(metastore, principal or default_principal())
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
         sys.exit(report(error))
+    if catalog.created:  # a mistyped path makes a new file: say so, where results do not go
+        click.echo(f"Created metastore {catalog.engine.metastore.path}; you are its admin "
+                   f"({catalog.principal}).", err=True)
     with catalog:
         try:
             status = _run(catalog, metastore, settings, scripts, script, script_file)

@@ -154,6 +154,7 @@ class Metastore:
                  idle_release: float | None = None):
         self.path = str(path)
         self.in_memory = self.path == ":memory:"
+        self.created = False  # set when this opening made the file a new metastore
         self._temp_storage: str | None = None
         if self.in_memory:
             self._temp_storage = tempfile.mkdtemp(prefix="ucsql-models-")
@@ -232,6 +233,7 @@ class Metastore:
                     if version == 1:
                         queries.run(cur, "queries/bootstrap_metastore", admin=creator,
                                     metastore_id=str(uuid.uuid4()))
+                        self.created = True
                     if version == 4:
                         self._digest_existing_files(cur)
                     cur.execute("COMMIT")
