@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_model_dir
-from ucsql import dialect, syntax
+from ucsql import connect, dialect, syntax
 from ucsql.handlers import _HANDLERS
 
 pexpect = pytest.importorskip("pexpect")
@@ -228,6 +228,7 @@ def test_progress_bar_in_a_terminal(tmp_path, env, big_model):
 
 def test_no_progress_bar_in_a_pipe(tmp_path, env, big_model):
     write_model_dir(tmp_path / "small")
+    connect(tmp_path / "m.duckdb", principal="alice").close()  # no "Created metastore" line
     done = subprocess.run([sys.executable, "-m", "ucsql", "m.duckdb", "-c", setup_sql(big_model),
                            "-c", "DROP CATALOG c CASCADE"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300, check=False)
