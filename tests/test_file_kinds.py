@@ -87,3 +87,15 @@ def test_the_cli_says_when_it_creates_a_metastore_and_only_then(tmp_path):
                                       "(alice@example.com).")
     assert runs[1].stderr.strip() == ""
     assert runs[0].stdout == runs[1].stdout  # stdout carries the results alone
+
+
+def test_a_damaged_file_whose_path_says_lock_is_not_waited_on(tmp_path):
+    # "lock" in the path (or "block" in DuckDB's message) once made any I/O error a held file:
+    # 60 s of waiting, then another process blamed.
+    folder = tmp_path / "blocklists"
+    folder.mkdir()
+    path = folder / "m.duckdb"
+    _truncated(path)
+    with pytest.raises(MetastoreError) as caught:
+        ucsql.connect(path, principal="admin")
+    assert "truncated or damaged" in str(caught.value) and "held" not in str(caught.value)

@@ -1222,7 +1222,7 @@ def _instead(kind: str) -> str | None:
     if hint:
         return f"{kind} is not a ucsql statement: {hint}"
     objects = {"SHOW": _SHOW_OBJECTS, "CREATE": _CREATE_OBJECTS, "DROP": _CREATE_OBJECTS,
-               "ALTER": _ALTER_OBJECTS, "DESCRIBE": _KINDS, "COMMENT": set()}.get(first)
+               "ALTER": _ALTER_OBJECTS, "DESCRIBE": _KINDS}.get(first)
     if objects and second:
         close = difflib.get_close_matches(second, sorted(objects), n=1, cutoff=0.75)
         if close:

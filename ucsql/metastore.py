@@ -102,6 +102,14 @@ def _is_text(head: bytes) -> bool:
         return False
 
 
+def _is_held(error: duckdb.IOException) -> bool:
+    """Whether DuckDB refused the file because another process holds its lock. Matched on
+    DuckDB's own words, not on "lock" anywhere: a damaged block or a path such as
+    /srv/blocks/m.duckdb must not be waited on and then blamed on another process."""
+    text = str(error).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
 def _lock_message(path: str, error: str, waited: float) -> str:
     """Name the process holding the file, from DuckDB's lock error."""
     holder = ""
@@ -335,9 +343,10 @@ class Metastore:
                 self._con = duckdb.connect(self.path, config=DUCKDB_CONFIG)
                 return
             except duckdb.IOException as e:
-                if not wait and "lock" in str(e).lower():
+                held = _is_held(e)
+                if not wait and held:
                     raise FileHeld(_lock_message(self.path, str(e), 0)) from None
-                if "lock" not in str(e).lower():  # not held: damaged or unreadable
+                if not held:  # not held: damaged or unreadable
                     raise MetastoreError(
                         f"{self.path} cannot be read as a ucsql metastore: "
                         f"{str(e).splitlines()[0]}. It may be truncated or damaged: restore it "
