@@ -50,6 +50,9 @@ def build_statements(groups: int, grants: int, models: int) -> tuple[list[str], 
     tree = [f"g{i:05d}" for i in range(groups - LEVELS)]
     chain = [f"nest_{i}" for i in range(LEVELS)]
     out = [f"CREATE GROUP {g}" for g in chain + tree]
+    # Users who have not connected are created before a group names them.
+    out += [f"CREATE USER `u{p}_{k}@example.com`" for p in range(0, len(tree), 10)
+            for k in range(3)] + [f"CREATE USER `{USER}`"]
     # The tree: g_i's parent is g_((i-1)//10); one statement per parent.
     for p in range(len(tree)):
         kids = tree[10 * p + 1:10 * p + 11]

@@ -49,6 +49,7 @@ SETUP = """
     ALTER MODEL prod.ml.iris SET ALIAS champ TO VERSION 1;
     SET TAG ON CATALOG prod t = 'v'; ALTER MODEL prod.ml.iris SET TAGS ('a' = 'b');
     ALTER MODEL prod.ml.iris VERSION 1 SET TAGS ('a' = 'b');
+    CREATE USER bob; CREATE USER carol; CREATE USER dave;
     CREATE GROUP team; CREATE GROUP helpers; ALTER GROUP team ADD USER bob;
 """
 
@@ -171,6 +172,8 @@ CHANGES = [
          "prod.ml.iris"),
     Case("ALTER MODEL prod.ml.iris VERSION 1 UNSET TAGS ('a')", "UNSET_TAGS", "MODEL",
          "prod.ml.iris"),
+    Case("CREATE USER erin", "CREATE_USER", "USER", "erin"),
+    Case("DROP USER dave", "DROP_USER", "USER", "dave"),
     Case("CREATE GROUP g2", "CREATE_GROUP", "GROUP", "g2"),
     Case("CREATE GROUP IF NOT EXISTS team", "CREATE_GROUP", "GROUP", "team"),
     Case("DROP GROUP helpers", "DROP_GROUP", "GROUP", "helpers"),
@@ -196,6 +199,7 @@ REFUSALS = [
     Case("GRANT CREATE CATALOG ON METASTORE TO bob", "GRANT", "METASTORE", "metastore", "bob",
          "DENIED", PermissionDenied),
     Case("CREATE GROUP h", "CREATE_GROUP", "GROUP", "h", "bob", "DENIED", PermissionDenied),
+    Case("CREATE USER zoe", "CREATE_USER", "USER", "zoe", "bob", "DENIED", PermissionDenied),
     Case("ALTER GROUP team ADD USER bob", "ALTER_GROUP", "GROUP", "team", "bob", "DENIED",
          PermissionDenied),
     Case("ALTER METASTORE OWNER TO bob", "SET_OWNER_METASTORE", "METASTORE", "metastore", "bob",
@@ -233,6 +237,8 @@ REFUSALS = [
          "admin", "DENIED", PermissionDenied),
     # failures
     Case("DROP CATALOG nope", "DROP_CATALOG", "CATALOG", "nope", "admin", "FAILED", NotFound),
+    Case("GRANT USE CATALOG ON CATALOG prod TO nobody", "GRANT", "CATALOG", "prod", "admin",
+         "FAILED", NotFound),
     Case("CREATE CATALOG prod", "CREATE_CATALOG", "CATALOG", "prod", "admin", "FAILED",
          AlreadyExists),
     Case("ALTER MODEL prod.ml.iris SET ALIAS latest TO VERSION 1", "SET_ALIAS", "MODEL",

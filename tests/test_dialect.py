@@ -633,7 +633,7 @@ ERRORS = [
      1, 20),
     ("CREATE CATALOG prod MANAGED '/x'", "Expected LOCATION after MANAGED", 1, 29),
     ("CREATE CATALOG prod COMMENT", "Expected a comment string after COMMENT", 1, 28),
-    ("CREATE OR REPLACE MODEL a.b.c", "Expected CATALOG, SCHEMA, MODEL or GROUP after CREATE", 1, 8),
+    ("CREATE OR REPLACE MODEL a.b.c", "Expected CATALOG, SCHEMA, MODEL, GROUP or USER after CREATE", 1, 8),
     ("DROP MODEL a.b.c CASCADE", "Expected the end of the statement after DROP MODEL a.b.c", 1, 18),
     ("DROP GROUP", "Expected a group name after DROP GROUP", 1, 11),
     ("ALTER MODEL a.b.c FOO",

@@ -20,7 +20,7 @@ def shop(tmp_path, model_dir):
     path = tmp_path / "m.duckdb"
     with ucsql.connect(path, principal="admin") as admin:
         admin.sql("CREATE CATALOG c; CREATE SCHEMA c.s; CREATE MODEL c.s.m; "
-                  "ALTER MODEL c.s.m ADD VERSION FROM ?; "
+                  "ALTER MODEL c.s.m ADD VERSION FROM ?; CREATE USER bob; "
                   "GRANT USE_CATALOG ON CATALOG c TO bob; GRANT USE_SCHEMA ON SCHEMA c.s TO bob; "
                   "GRANT EXECUTE ON MODEL c.s.m TO bob", [str(model_dir)])
     return path

@@ -112,7 +112,8 @@ def _make_world(tmp: Path) -> World:
         ALTER MODEL staging.ml_team.iris ADD VERSION FROM '{model_dir}';
         ALTER MODEL prod.ml_team.iris SET ALIAS Champion TO VERSION 1;
         SET TAG ON MODEL prod.ml_team.iris task = 'classification';
-        CREATE GROUP `ml-team`; ALTER GROUP `ml-team` ADD USER bob;
+        CREATE USER bob; CREATE GROUP `ml-team`; ALTER GROUP `ml-team` ADD USER bob;
+        CREATE USER `u'); DROP TABLE ucsql_grant; --`;
         GRANT USE CATALOG ON CATALOG prod TO `ml-team`;
         GRANT USE SCHEMA ON SCHEMA prod.ml_team TO `ml-team`;
         GRANT EXECUTE ON FUNCTION prod.ml_team.iris TO bob;
@@ -121,6 +122,7 @@ def _make_world(tmp: Path) -> World:
         CREATE MODEL hidden.s.m COMMENT '{view_secret}-model';
         ALTER MODEL hidden.s.m ADD VERSION FROM '{model_dir}' RUN '{view_secret}-run';
         SET TAG ON CATALOG hidden t = '{view_secret}-tag';
+        CREATE USER `{view_secret}-grantor`; CREATE USER `{view_secret}-grantee`;
         ALTER CATALOG hidden OWNER TO `{view_secret}-grantor`;
     """)
     # ucsql_grant.granted_by carries the marker: a raw grant row read by bob gives it away.
@@ -699,6 +701,7 @@ STORED = [
      ("SELECT model_name FROM system.information_schema.registered_models "
       "WHERE model_name LIKE 'm''%'"), "m';drop--"),
     ("CREATE GROUP `g'); DROP TABLE ucsql_grant; --`", None, None),
+    ("CREATE USER `v'); DROP TABLE ucsql_grant; --`", None, None),
     ("GRANT USE CATALOG ON CATALOG prod TO `u'); DROP TABLE ucsql_grant; --`",
      "SELECT grantee FROM system.information_schema.catalog_privileges WHERE grantee LIKE 'u%'",
      "u'); DROP TABLE ucsql_grant; --"),

@@ -69,7 +69,7 @@ def test_shared_files_go_with_the_last_version_that_uses_them(seeded):
 
 def test_refusals_change_nothing_and_are_audited(seeded):
     before = versions(seeded)
-    seeded.sql("CREATE GROUP g; GRANT USE_CATALOG ON CATALOG main TO bob")
+    seeded.sql("CREATE GROUP g; CREATE USER bob; GRANT USE_CATALOG ON CATALOG main TO bob")
     with pytest.raises(PermissionDenied, match="CREATE_MODEL_VERSION"):
         seeded.as_principal("bob").import_versions("bulk", rows(2), files_from=("base", 1))
     seeded.sql("GRANT CREATE_MODEL_VERSION ON MODEL bulk TO bob")

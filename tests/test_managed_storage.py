@@ -127,7 +127,8 @@ def test_the_mlflow_client_cannot_register_another_models_files(env, monkeypatch
 
 def test_storage_location_is_shown_only_to_who_may_load_the_version(env):
     admin = env["admin"]
-    admin.sql("GRANT BROWSE ON CATALOG secret TO bob; GRANT USE CATALOG ON CATALOG secret TO carol;"
+    admin.sql("CREATE USER bob; CREATE USER carol; CREATE USER root;"
+              "GRANT BROWSE ON CATALOG secret TO bob; GRANT USE CATALOG ON CATALOG secret TO carol;"
               "GRANT USE SCHEMA ON SCHEMA secret.s TO carol; GRANT EXECUTE ON MODEL secret.s.m "
               "TO carol; CREATE GROUP admins; ALTER GROUP admins ADD USER root")
     queries = {
@@ -156,7 +157,7 @@ def test_storage_location_is_shown_only_to_who_may_load_the_version(env):
 
 def test_choosing_a_managed_location_needs_its_own_privilege(env):
     admin, bob = env["admin"], env["bob"]
-    admin.sql("GRANT CREATE SCHEMA, USE CATALOG ON CATALOG main TO bob")
+    admin.sql("CREATE USER bob; GRANT CREATE SCHEMA, USE CATALOG ON CATALOG main TO bob")
     target = env["tmp"] / "bobs-files"
     with pytest.raises(PermissionDenied) as e:
         bob.sql("CREATE SCHEMA main.evil MANAGED LOCATION ?", [str(target)])

@@ -143,6 +143,8 @@ def build_world(root: Path, trained: Trained) -> World:
     admin.sql("""
         CREATE CATALOG prod; CREATE SCHEMA prod.ml_team;
         CREATE CATALOG staging; CREATE SCHEMA staging.ml_team;
+        CREATE USER olivia; CREATE USER mia; CREATE USER erin; CREATE USER nick; CREATE USER dana;
+        CREATE USER carl; CREATE USER pete; CREATE USER bea;
         CREATE GROUP `ml-team`; ALTER GROUP `ml-team` ADD USER olivia; ALTER GROUP `ml-team` ADD USER mia;
         GRANT USE CATALOG ON CATALOG prod TO olivia, erin, nick, dana, carl, pete, `ml-team`;
         GRANT USE SCHEMA, CREATE_MODEL ON SCHEMA prod.ml_team TO olivia, carl;

@@ -84,6 +84,7 @@ def seed(tmp_path_factory) -> Seed:
         admin.sql(f"""
             CREATE CATALOG prod; CREATE SCHEMA prod.ml_team;
             CREATE CATALOG staging; CREATE SCHEMA staging.ml_team;
+            CREATE USER `{ALICE}`;
             GRANT USE CATALOG ON CATALOG prod TO `{ALICE}`;
             GRANT USE SCHEMA, CREATE_MODEL ON SCHEMA prod.ml_team TO `{ALICE}`;
             GRANT USE CATALOG ON CATALOG staging TO `{ALICE}`;

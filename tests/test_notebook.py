@@ -48,6 +48,7 @@ def test_connect_grant_and_show_grants_into_a_dataframe(ip, tmp_path, capsys):
     connected(ip, tmp_path)
     assert "Connected to" in capsys.readouterr().out
     cell(ip, "%ucsql CREATE CATALOG prod")
+    cell(ip, "%ucsql CREATE GROUP `ml-team`")
     cell(ip, "%ucsql GRANT USE CATALOG, BROWSE ON CATALOG prod TO `ml-team`")
     cell(ip, "grants = %ucsql SHOW GRANTS ON CATALOG prod\ndf = grants.df()")
     df = ip.user_ns["df"]

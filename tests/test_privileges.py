@@ -86,6 +86,8 @@ BASE_SETUP = [
     "ALTER MODEL prod.ml_team.iris SET ALIAS champion TO VERSION 1",
     "ALTER MODEL prod.ml_team.iris SET TAGS ('task' = 'classification')",
     "ALTER MODEL prod.ml_team.iris VERSION 1 SET TAGS ('stage' = 'dev')",
+    # Users who have not connected yet are created before anything names them.
+    "CREATE USER carol", "CREATE USER olivia", "CREATE USER erin", "CREATE USER dana",
     "CREATE GROUP eng",
     "CREATE GROUP `ml-team`",
     "CREATE GROUP interns",

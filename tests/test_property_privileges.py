@@ -158,6 +158,9 @@ class Ref:
             ("main", "default"): {(AU, "USE_SCHEMA"), (AU, "CREATE_MODEL")},
         }
         self.kinds: dict[str, str] = {admin: "USER", AU: "GROUP"}  # recorded principals
+        # Principals that have run a statement (the audit log has them): known without being
+        # recorded, so a GRANT, ADD USER or OWNER TO may name them (and records them).
+        self.seen: set[str] = {admin}
         self.members: dict[str, set[str]] = {AU: set()}  # group -> direct members
         self.versions: dict[Path_, set[int]] = {}
         self.next_version: dict[Path_, int] = {}
@@ -179,6 +182,11 @@ class Ref:
 
     def record(self, name: str, kind: str = "USER") -> None:
         self.kinds.setdefault(name, kind)
+
+    def known(self, name: str, actor: str) -> bool:
+        """Whether a statement of ``actor`` may name ``name`` as a grantee, member or owner: it
+        is recorded, has run a statement, or is the actor; any other name is NOTFOUND."""
+        return name in self.kinds or name in self.seen or name == actor
 
     def is_group(self, name: str) -> bool:
         return self.kinds.get(name) == "GROUP"
@@ -618,6 +626,7 @@ class Runner:
                         f"[{actor}] {sql}: rows differ\n  ucsql:     {rows}\n"
                         f"  reference: {expect.rows}"
                     )
+        self.ref.seen.add(actor)  # its statement is in the audit log, whatever the outcome
         state, want = self.engine_state(), self.ref.state()
         if state != want:
             diff = {
@@ -713,6 +722,8 @@ class Runner:
         elif any(p not in APPLIES[kind] for p in privileges):
             # applicability is checked after the authorization
             expect = Expect("INVALID")
+        elif not revoke and not all(ref.known(g, actor) for g in grantees):
+            expect = Expect("NOTFOUND")  # a dropped group, say: never a new principal
         else:
 
             def apply():
@@ -737,6 +748,8 @@ class Runner:
         elif not ref.is_admin(actor) and new_owner not in ref.closure(actor):
             # a non-admin may only transfer to itself or to a group it belongs to
             expect = Expect("DENIED")
+        elif not ref.known(new_owner, actor):
+            expect = Expect("NOTFOUND")
         else:
 
             def apply():
@@ -978,6 +991,8 @@ class Runner:
             expect = Expect("NOTFOUND")
         elif not ((of is not None and of in ref.closure(actor)) or ref.may_manage(actor, path)):
             expect = self.denied(actor, path)
+        elif of is not None and not ref.known(of, actor):
+            expect = Expect("NOTFOUND")
         else:
             expect = Expect("OK", rows=ref.grants_on(path, of), extract=_sorted_rows)
         self.execute(actor, sql, expect)
@@ -987,6 +1002,8 @@ class Runner:
         sql = f"SHOW GRANTS TO {q(of)}"
         if not (of in ref.closure(actor) or ref.is_admin(actor)):
             expect = Expect("DENIED")
+        elif not ref.known(of, actor):
+            expect = Expect("NOTFOUND")
         else:
             expect = Expect("OK", rows=ref.grants_to(of), extract=_sorted_rows)
         self.execute(actor, sql, expect)
@@ -1015,6 +1032,8 @@ class Runner:
                 elif not add:
                     trial.members[group].discard(member)
                 elif member_kind == "GROUP" and existing is None:
+                    outcome = "NOTFOUND"
+                elif not trial.known(member, actor):
                     outcome = "NOTFOUND"
                 elif member_kind == "GROUP" and member in trial.closure(group):
                     outcome = "INVALID"  # a cycle (`account users` contains every group)
@@ -1090,6 +1109,7 @@ TEMPLATE_STATEMENTS = [
     ("group", "g1"),
     ("group", "g2"),
     ("group", "g3"),
+    *(("user", u) for u in USERS[1:]),  # users that have not connected yet are created
 ]
 
 _TEMPLATE: dict = {}
@@ -1111,6 +1131,9 @@ def _template() -> tuple[Path, Ref, str]:
         for op, arg in TEMPLATE_STATEMENTS:
             if op == "create":
                 runner.create(ADMIN, arg, False)
+            elif op == "user":
+                runner.execute(ADMIN, f"CREATE USER {q(arg)}",
+                               Expect("OK", lambda u=arg: runner.ref.record(u)))
             else:
                 runner.create_group(ADMIN, arg, False)
         cat.close()

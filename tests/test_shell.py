@@ -111,7 +111,7 @@ def test_session_with_completion_error_recovery_and_commands(tmp_path, env):
 def test_completion_shows_only_what_the_caller_may_see(tmp_path, env):
     path = tmp_path / "m.duckdb"
     setup = ("CREATE CATALOG prod; CREATE CATALOG secret; CREATE SCHEMA prod.ml; "
-             "GRANT USE CATALOG ON CATALOG prod TO bob")
+             "CREATE USER bob; GRANT USE CATALOG ON CATALOG prod TO bob")
     done = subprocess.run([sys.executable, "-m", "ucsql", str(path), "-c", setup], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr

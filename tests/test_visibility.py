@@ -58,6 +58,9 @@ WORLD = [
     "CREATE SCHEMA dev.sandbox",
     "CREATE MODEL dev.sandbox.toy",
     "ALTER MODEL dev.sandbox.toy ADD VERSION FROM '{dir}'",
+    # Users who have not connected yet are created before anything names them.
+    "CREATE USER dana", "CREATE USER carol", "CREATE USER olivia", "CREATE USER frank",
+    "CREATE USER erin", "CREATE USER bea",
     "ALTER CATALOG dev OWNER TO dana",
     "CREATE GROUP eng",
     "CREATE GROUP `ml-team`",

@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
         "CREATE SCHEMA IF NOT EXISTS staging.ml_team",
         "CREATE CATALOG IF NOT EXISTS prod COMMENT 'production models'",
         "CREATE SCHEMA IF NOT EXISTS prod.ml_team",
+        f"CREATE USER IF NOT EXISTS `{ALICE}`",
+        f"CREATE USER IF NOT EXISTS `{BOB}`",
         "CREATE GROUP IF NOT EXISTS `ml-team`",
         f"ALTER GROUP `ml-team` ADD USER `{ALICE}`",
         "CREATE GROUP IF NOT EXISTS `data-analysts`",

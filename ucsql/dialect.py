@@ -163,6 +163,19 @@ class DropGroup(Statement):
     arg_types = {"this": True, "exists": False}
 
 
+class CreateUser(Statement):
+    """``CREATE USER [IF NOT EXISTS] name``: record a user before it has connected, so that it
+    can be granted privileges and added to groups."""
+
+    arg_types = {"this": True, "exists": False}
+
+
+class DropUser(Statement):
+    """``DROP USER [IF EXISTS] name``: forget a user with its grants and memberships."""
+
+    arg_types = {"this": True, "exists": False}
+
+
 class AlterGroup(Statement):
     """``ALTER GROUP g {ADD | DROP} {USER | GROUP} m1, m2``.
     ``action`` is ``ADD``/``DROP``, ``member_kind`` is ``USER``/``GROUP``."""
@@ -554,8 +567,12 @@ class UcsqlParser(Databricks.Parser):
             exists = self._parse_uc_exists("NOT")
             name = self._parse_uc_identifier("a group name", start)
             return self.expression(CreateGroup(this=name, exists=exists))
+        if self._match_text_seq("USER"):
+            exists = self._parse_uc_exists("NOT")
+            name = self._parse_uc_identifier("a user name", start)
+            return self.expression(CreateUser(this=name, exists=exists))
 
-        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL or GROUP", start)
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP or USER", start)
         exists = self._parse_uc_exists("NOT")
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         location = comment = None
@@ -580,8 +597,12 @@ class UcsqlParser(Databricks.Parser):
             exists = self._parse_uc_exists()
             name = self._parse_uc_identifier("a group name", start)
             return self.expression(DropGroup(this=name, exists=exists))
+        if self._match_text_seq("USER"):
+            exists = self._parse_uc_exists()
+            name = self._parse_uc_identifier("a user name", start)
+            return self.expression(DropUser(this=name, exists=exists))
 
-        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL or GROUP", start)
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP or USER", start)
         exists = self._parse_uc_exists()
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         cascade = None
@@ -1110,6 +1131,12 @@ class UcsqlGenerator(Databricks.Generator):
         DropGroup: lambda gen, node: (
             f"DROP GROUP{_flag(node, 'exists', 'IF EXISTS')} {gen.sql(node, 'this')}"
         ),
+        CreateUser: lambda gen, node: (
+            f"CREATE USER{_flag(node, 'exists', 'IF NOT EXISTS')} {gen.sql(node, 'this')}"
+        ),
+        DropUser: lambda gen, node: (
+            f"DROP USER{_flag(node, 'exists', 'IF EXISTS')} {gen.sql(node, 'this')}"
+        ),
         AlterGroup: _alter_group_sql,
         ShowCatalogs: lambda gen, node: f"SHOW CATALOGS{_opt(gen, node, 'like', 'LIKE')}",
         ShowSchemas: _show_in_sql("SCHEMAS"),
@@ -1130,6 +1157,15 @@ class UcsqlGenerator(Databricks.Generator):
         if _needs_backticks(text):
             return "`" + text.replace("`", "``") + "`"
         return text
+
+
+def quote_name(name: str) -> str:
+    """A name as a statement must spell it: in backticks when it needs them.
+
+    >>> quote_name("ml-team"), quote_name("bob")
+    ('`ml-team`', 'bob')
+    """
+    return UcsqlGenerator().identifier_sql(exp.to_identifier(name, quoted=True))
 
 
 def _needs_backticks(name: str) -> bool:
@@ -1174,8 +1210,8 @@ _QUERY_STARTS = {
     TokenType.VALUES,
     TokenType.L_PAREN,
 }
-_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP"}
-_ALTER_OBJECTS = _CREATE_OBJECTS | {"METASTORE"}
+_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "USER"}
+_ALTER_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "METASTORE"}
 _SHOW_OBJECTS = {
     "CATALOGS", "SCHEMAS", "DATABASES", "MODELS", "VERSIONS", "GROUPS", "USERS", "GRANTS",
 }  # fmt: skip
@@ -1235,9 +1271,23 @@ _FIRST_WORDS = ["CREATE", "DROP", "ALTER", "COMMENT", "SET", "UNSET", "GRANT", "
                 "DESCRIBE", "GET", "SELECT", "WITH", "FROM", "VALUES"]
 
 
+def did_you_mean(word: str, choices: t.Iterable[str]) -> str | None:
+    """The one of ``choices`` that ``word`` most likely misspells (difflib, case ignored), or
+    None when none is close or ``word`` is one of them.
+
+    >>> did_you_mean("modles", ["CATALOGS", "MODELS"])
+    'MODELS'
+    """
+    options = {choice.upper(): choice for choice in choices}
+    if word.upper() in options:
+        return None
+    match = difflib.get_close_matches(word.upper(), list(options), n=1, cutoff=0.75)
+    return options[match[0]] if match else None
+
+
 def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word.upper(), choices, n=1, cutoff=0.75)
-    return f". Did you mean {close[0]}?" if close else ""
+    match = did_you_mean(word, choices)
+    return f". Did you mean {match}?" if match else ""
 
 
 _REFUSAL = (

@@ -74,6 +74,10 @@ TOPICS = (
         "DROP GROUP [IF EXISTS] `ml-team`",
         ("ALTER GROUP `ml-team` {ADD | DROP} {USER `alice@example.com`, `bob@example.com` "
         "| GROUP `ml-interns`}"))),
+    Topic("USER", "Record a user before it first connects (so it can be granted privileges and "
+          "join groups), or forget one with its grants and memberships. Admin only.", (
+        "CREATE USER [IF NOT EXISTS] `alice@example.com`",
+        "DROP USER [IF EXISTS] `alice@example.com`")),
     Topic("GRANT", "Give privileges on an object to users or groups.", (
         (f"GRANT {{USE CATALOG | USE_SCHEMA, CREATE_MODEL | ALL PRIVILEGES}} ON {_OWNED} "
         "TO {`ml-team` | `alice@example.com`, `bob@example.com`}"),

@@ -32,6 +32,8 @@ _HANDLERS = {
     exp.Revoke: access.revoke,
     d.CreateGroup: access.create_group,
     d.DropGroup: access.drop_group,
+    d.CreateUser: access.create_user,
+    d.DropUser: access.drop_user,
     d.AlterGroup: access.alter_group,
     d.ShowGrants: access.show_grants,
     d.ShowGrantsTo: access.show_grants_to,

@@ -10,6 +10,7 @@ from .. import names, storage
 from ..engine import Context, Securable
 from ..errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from ..result import Result
+from .access import known_principal
 
 _PARENT = {"CATALOG": "METASTORE", "SCHEMA": "CATALOG", "MODEL": "SCHEMA"}
 _CREATE_OPERATION = {"CATALOG": "CREATE_CATALOG", "SCHEMA": "CREATE_SCHEMA", "MODEL": "CREATE_MODEL"}
@@ -147,7 +148,7 @@ def set_owner(ctx: Context, node: exp.Expression) -> Result:
     ctx.authorize("MANAGE", target, what=f"transfer ownership of {target}")  # names what is missing
     if not ctx.allowed("TRANSFER_OWNERSHIP", target, subject=new_owner):  # the rule: 06_authorize
         raise _transfer_refused(ctx, target, new_owner)
-    ctx.q("update_owner", securable_id=target.id, owner_id=ctx.principal_id(new_owner),
+    ctx.q("update_owner", securable_id=target.id, owner_id=known_principal(ctx, new_owner),
           by=ctx.principal)
     return Result.done(f"{target} is now owned by {new_owner}.")
 
