@@ -169,7 +169,7 @@ class Catalog:
         return Catalog(self.engine, principal)
 
     def close(self) -> None:
-        self.engine.metastore.close()
+        self.engine.close()
 
     def __enter__(self) -> Catalog:
         return self

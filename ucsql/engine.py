@@ -28,6 +28,7 @@ from .errors import (Cancelled, InvalidArgument, MetastoreError, NotFound, Permi
                      UcsqlError)
 from .metastore import Metastore
 from .result import Result
+from .sandbox import Sandbox
 from .storage import LocalStorage, ModelStorage
 
 # DuckDB resolves concurrent writes optimistically: a transaction that touched a row another one
@@ -302,6 +303,11 @@ class Engine:
         self._local = threading.local()  # the script transaction open on this thread, if any
         self._running: dict[int, Context] = {}  # statements running now, for cancel()
         self._running_lock = threading.Lock()
+        self.sandbox = Sandbox()  # where queries that could run away run (ucsql.sandbox)
+
+    def close(self) -> None:
+        self.sandbox.close()
+        self.metastore.close()
 
     def cancel(self) -> int:
         """Stop the statements running on this engine now (from another thread, e.g. a Ctrl-C

@@ -66,6 +66,7 @@ from mlflow.store.model_registry import (
 from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 from sqlglot import exp
 
+from . import dialect
 from .errors import InvalidArgument
 
 __all__ = ["CompiledSearch", "compile_model_search", "compile_version_search",
@@ -74,12 +75,15 @@ __all__ = ["CompiledSearch", "compile_model_search", "compile_version_search",
 
 @dataclass(frozen=True)
 class CompiledSearch:
-    """One page of a search, ready for ``Catalog.sql(sql, params)``.
+    """One page of a search, ready for ``Catalog.execute(node, params)``.
 
     ``sql`` selects at most ``max_results + 1`` rows (``LIMIT ? OFFSET ?`` are the last two
     params): one more than the page, so :func:`next_page_token` knows whether a next page
     exists. ``offset`` is the first row of this page. ``fingerprint`` identifies the search
-    (query and filter values, not the page) inside page tokens.
+    (query and filter values, not the page) inside page tokens. ``node`` is ``sql`` parsed,
+    marked bounded: ucsql wrote it, one comparison per filter clause (at most
+    ``MAX_CLAUSES``) over one view and the tags and aliases of one page, so its cost is
+    bounded by the rows it reads and it runs outside the sandbox (``ucsql.sandbox``).
     """
 
     sql: str
@@ -87,9 +91,12 @@ class CompiledSearch:
     offset: int
     max_results: int
     fingerprint: str = field(default="", repr=False)
+    node: exp.Expression | None = field(default=None, repr=False, compare=False)
 
 
 # --- What each search can see ------------------------------------------------------------------
+
+MAX_CLAUSES = 100  # planning time grows with the square of a query's size
 
 _STRING = ("=", "!=", "LIKE", "ILIKE")
 _STRING_OR_LIST = _STRING + ("IN", "NOT IN")
@@ -273,8 +280,11 @@ def _compile(search: _Search, filter_string: str | None, max_results: int | None
         query = _enrich_versions(query, order)
     placeholders = sum(1 for _ in query.find_all(exp.Placeholder))
     assert placeholders == len(params.values), "every ? has exactly one value"
-    return CompiledSearch(sql=query.sql(dialect="duckdb"), params=params.values, offset=offset,
-                          max_results=max_results, fingerprint=fingerprint)
+    sql = query.sql(dialect="duckdb")
+    node = dialect.parse(sql)[0]
+    node.meta.update(sql=sql, bounded=True)
+    return CompiledSearch(sql=sql, params=params.values, offset=offset, max_results=max_results,
+                          fingerprint=fingerprint, node=node)
 
 
 def _ordering(order: list[tuple[str, bool]], table: str | None = None) -> list[exp.Ordered]:
@@ -367,6 +377,9 @@ def _parse_filter(search: _Search, filter_string: str | None) -> list[dict]:
 def _conditions(search: _Search, clauses: list[dict], querying_prompts: bool,
                 params: _Params) -> list[exp.Expression]:
     """One SQL condition per clause, then the prompt exclusion (as MLflow's SqlAlchemyStore)."""
+    if len(clauses) > MAX_CLAUSES:
+        raise InvalidArgument(f"The filter of {search.method} has {len(clauses)} clauses; at "
+                              f"most {MAX_CLAUSES} are allowed. Filter on fewer keys.")
     conditions = []
     for clause in clauses:
         kind, key = clause["type"], clause["key"]

@@ -267,7 +267,7 @@ class UcsqlRegistryStore(AbstractStore):
         from . import mlflow_search
         search = self._compiled(mlflow_search.compile_model_search, filter_string, max_results,
                                 order_by, page_token)
-        rows = _rows(self.catalog.sql(search.sql, search.params))
+        rows = _rows(self._run(search.node, search.params))
         token = mlflow_search.next_page_token(search, len(rows))
         return PagedList([self._registered_model(r) for r in rows[: search.max_results]], token)
 
@@ -489,7 +489,7 @@ class UcsqlRegistryStore(AbstractStore):
         from . import mlflow_search
         search = self._compiled(mlflow_search.compile_version_search, filter_string, max_results,
                                 order_by, page_token)
-        rows = _rows(self.catalog.sql(search.sql, search.params))
+        rows = _rows(self._run(search.node, search.params))
         token = mlflow_search.next_page_token(search, len(rows))
         return PagedList([self._model_version(r) for r in rows[: search.max_results]], token)
 

@@ -55,6 +55,7 @@ class GuardedSelect:
 
     sql: str
     views: frozenset[tuple[str, str]]
+    bounded: bool = False
 
 
 # --- What a query may contain ------------------------------------------------------------------
@@ -139,6 +140,28 @@ _FUNCTIONS = frozenset({
     "uuid", "gen_random_uuid",
 })
 
+# What makes a query's cost unbounded by the rows it reads. DuckDB checks for an interrupt only
+# between chunks of rows, so a single call must stay cheap and small: these functions build
+# values as large as an argument says (lpad, repeat, range), multiply their inputs (replace,
+# concat over concat), take time or memory quadratic in their inputs (edit distances), or
+# accumulate values over rows that joins or ranges can multiply (string_agg, list). Rows
+# themselves come from joins, ranges and recursion; planning time grows with the square of a
+# query's size. A query with any of them runs in the sandbox.
+_UNBOUNDED_FUNCTIONS = frozenset({
+    "lpad", "rpad", "repeat", "format", "printf", "bar", "replace", "regexp_replace",
+    "concat", "concat_ws", "list_concat", "list_cat", "array_concat", "array_cat",
+    "list_append", "array_append", "list_prepend", "array_prepend", "list_resize",
+    "array_resize", "range", "generate_series", "levenshtein", "damerau_levenshtein",
+    "jaro_similarity", "jaro_winkler_similarity", "string_agg", "group_concat", "listagg",
+    "list", "array_agg", "histogram", "json_group_array", "json_group_object", "mode",
+    "median", "quantile", "quantile_cont", "quantile_disc", "list_transform",
+    "array_transform", "list_apply", "array_apply", "list_filter", "array_filter", "filter",
+    "list_reduce", "array_reduce",
+})
+_UNBOUNDED_SYNTAX = (exp.DPipe, exp.Lambda, exp.Comprehension, exp.Pivot, exp.Cube,
+                     exp.Rollup, exp.GroupingSets, exp.Join)
+_MAX_BOUNDED_NODES = 400
+
 # Typed sqlglot nodes that DuckDB receives as syntax rather than as a call (``CASE ... END``,
 # ``[1, 2]``, ``{'a': 1}``, ``j -> '$.a'``, ``t + INTERVAL 1 DAY`` ...), by sqlglot node key.
 # Whatever functions the generated syntax contains are checked by the recheck of the output.
@@ -211,7 +234,8 @@ def guard_select(expression: exp.Expression, views: Mapping[tuple[str, str], str
                          "query", "translatable to DuckDB") from error
     recheck = _Guard(views, principal, rewrite=False)
     recheck.statement(_balanced(generated))
-    return GuardedSelect(sql=sql, views=frozenset(guard.read))
+    bounded = not recheck.unbounded and recheck.nodes <= _MAX_BOUNDED_NODES
+    return GuardedSelect(sql=sql, views=frozenset(guard.read), bounded=bounded)
 
 
 class _Guard:
@@ -231,6 +255,9 @@ class _Guard:
         self.read: set[tuple[str, str]] = set()
         self.cte_count = 0
         self.cte_names: set[str] = set()  # every CTE in the query, to explain scope errors
+        self.nodes = 0
+        self.sources = 0  # tables, views and CTEs read: more than one multiplies rows
+        self.unbounded = False  # see _UNBOUNDED_FUNCTIONS
 
     # --- errors --------------------------------------------------------------------------------
 
@@ -265,7 +292,13 @@ class _Guard:
     def visit(self, node: exp.Expression, ctes: dict[str, str]) -> None:
         """Check ``node`` and everything under it. ``ctes`` maps each CTE name visible here
         (lower-case) to the name it is renamed to."""
+        self.nodes += 1
+        if isinstance(node, _UNBOUNDED_SYNTAX):
+            self.unbounded = True
         if isinstance(node, exp.Table):
+            self.sources += 1
+            if self.sources > 1:
+                self.unbounded = True
             self.table(node, ctes)
             return
         if isinstance(node, (exp.CurrentUser, exp.SessionUser)) and self.rewrite:
@@ -315,6 +348,7 @@ class _Guard:
                 raise self.deny(f"WITH ... {key.upper()} is not allowed in ucsql queries.",
                                 key.upper(), "plain WITH")
         recursive = bool(with_.args.get("recursive"))
+        self.unbounded |= recursive
         visible = dict(outer)
         for cte in with_.expressions:
             if not isinstance(cte, exp.CTE):
@@ -362,6 +396,7 @@ class _Guard:
                 f"Function {shown} is not allowed in ucsql queries: FROM may read only the system "
                 f"views ({self.views_summary()}), CTEs, and the table functions "
                 "unnest, range and generate_series.", shown, "allowed table function")
+        self.unbounded |= name in _UNBOUNDED_FUNCTIONS
         for arg in list(func.iter_expressions()):
             self.visit(arg, ctes)
 
@@ -413,6 +448,7 @@ class _Guard:
     def function(self, func: exp.Func) -> None:
         name, is_call = _function_name(func)
         if name in (_FUNCTIONS if is_call else _SYNTAX_FORMS):
+            self.unbounded |= name in _UNBOUNDED_FUNCTIONS
             return
         # Some operators are typed as functions too (AND, OR, COLLATE): fine as long as DuckDB
         # gets them as operators, not as a call.

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import duckdb
+import pyarrow as pa
 from sqlglot import exp
 
 from .. import names
 from ..engine import Context
 from ..errors import InvalidArgument, PermissionDenied
 from ..result import Result
+from ..sandbox import memory_error, timeout_error
 from ..select_guard import guard_select
+
+_BATCH_ROWS = 2048  # the answer is counted against the memory limit as it is fetched
+_MIN_MEMORY = 64 * 2**20
 
 
 def _like(ctx: Context, node: exp.Expression) -> list[str] | None:
@@ -106,19 +112,38 @@ def select(ctx: Context, node: exp.Expression) -> Result:
     ctx.engine.metastore.ensure_views(ctx.cur, guarded.views)
     ctx.see()
     params = ctx.params if ctx.params else None
-    # A query can run forever (WITH RECURSIVE without an end) and eat memory while holding the
-    # file: past UCSQL_QUERY_TIMEOUT seconds it is interrupted.
-    timeout = query_timeout()
+    timeout, memory = query_timeout(), query_memory()
+    if guarded.bounded or node.meta.get("bounded"):
+        return Result(_run_here(ctx, guarded.sql, params, timeout, memory))
+    # Anything else could run on past its deadline or take any amount of memory while this
+    # process holds the file: it runs in the sandbox, over the caller's rows of its views.
+    tables = {}
+    for key in guarded.views:
+        internal = ctx.engine.metastore.views[key]
+        tables[internal] = ctx.cur.sql(f'SELECT * FROM temp.main."{internal}"').to_arrow_table()
+    return Result(ctx.engine.sandbox.run(guarded.sql, params, tables, timeout=timeout,
+                                         memory=memory, cancelled=lambda: ctx.cancelled))
+
+
+def _run_here(ctx: Context, sql: str, params, timeout: float, memory: int):
+    """A bounded query, on the metastore's own cursor: interrupted past ``timeout`` seconds,
+    its answer refused once it grows past ``memory`` bytes."""
     watchdog = threading.Timer(timeout, ctx.cur.interrupt)
     watchdog.daemon = True
     watchdog.start()
     try:
-        return Result(ctx.cur.sql(guarded.sql, params=params).to_arrow_table())
+        reader = ctx.cur.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+        batches, size = [], 0
+        for batch in reader:
+            size += batch.nbytes
+            if size > memory:
+                raise memory_error(memory)
+            batches.append(batch)
+        return pa.Table.from_batches(batches, schema=reader.schema)
     except duckdb.InterruptException:
-        raise InvalidArgument(
-            f"The query ran for more than {timeout:g} s and was stopped. Narrow it (a WHERE, a "
-            "LIMIT, a recursion that ends), or allow more time with UCSQL_QUERY_TIMEOUT=<seconds>."
-        ) from None
+        raise timeout_error(timeout) from None
+    except duckdb.OutOfMemoryException:
+        raise memory_error(memory) from None
     except duckdb.Error as e:
         # A query the guard let through can still be wrong (an unknown column, a bad cast, a
         # missing parameter): DuckDB's message, as a ucsql error.
@@ -138,3 +163,17 @@ def query_timeout() -> float:
     if not seconds > 0:
         raise InvalidArgument(f"UCSQL_QUERY_TIMEOUT={value!r} is not a positive number of seconds.")
     return seconds
+
+
+def query_memory() -> int:
+    """How much memory a SELECT may take: UCSQL_QUERY_MEMORY (default 2GB), read per query."""
+    value = os.environ.get("UCSQL_QUERY_MEMORY", "2GB")
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*", value, re.IGNORECASE)
+    size = 0
+    if match:
+        unit = (match.group(2) or "").upper().rstrip("B").rstrip("I")
+        size = int(float(match.group(1)) * 1024 ** " KMGT".index(unit or " "))
+    if size < _MIN_MEMORY:
+        raise InvalidArgument(f"UCSQL_QUERY_MEMORY={value!r} is not a size of at least 64MB; "
+                              "write e.g. 512MB or 4GB.")
+    return size
