@@ -674,6 +674,69 @@ def test_query_runtime_errors_are_ucsql_errors(vault, text):
         vault.as_("bob").sql(text)
 
 
+# --- resource use: every query ends by its deadline and within its memory ----------------------
+
+SIZES = ["3", "100000", "2000000000", "(SELECT count(*) FROM system.information_schema.catalogs)"]
+COSTLY = [
+    "lpad('', {n}, 'x')", "repeat('ab', {n})", "length(repeat('ab', {n}))", "range({n})",
+    "list_resize([1], {n})", "damerau_levenshtein(repeat('a', {n}), repeat('b', {n}))",
+    "printf('%{n}d', 1)", "bar(1, 0, 2, {n})", "replace(repeat('a', {n}), 'a', repeat('b', {n}))",
+]
+SHAPES = [
+    "SELECT {e}",
+    "SELECT length(string_agg({e}::VARCHAR, '')) FROM range({n})",
+    "SELECT count(*) FROM system.information_schema.catalogs a, system.information_schema.catalogs b, range({n}) r WHERE {e} IS NOT NULL",
+    "WITH RECURSIVE r(i, s) AS (SELECT 1, 'a' UNION ALL SELECT i + 1, s || s FROM r WHERE i < {n}) SELECT max(length(s)) FROM r",
+    "SELECT list_transform(range({n}), x -> {e}) IS NULL",
+    "SELECT count(*) FROM (SELECT {e} AS v FROM system.information_schema.registered_models) WHERE v IS NOT NULL",
+]
+
+
+@st.composite
+def costly(draw) -> str:
+    n = draw(st.sampled_from(SIZES))
+    e = draw(st.sampled_from(COSTLY)).format(n=n)
+    return draw(st.sampled_from(SHAPES)).format(e=e, n=n)
+
+
+@fuzz(25)
+@given(query=costly(), principal=st.sampled_from(["bob", "admin"]))
+def test_costly_queries_end_with_an_answer_or_a_typed_error(vault, query, principal):
+    """Values as large as an argument says, rows a join or a range multiplies, recursion:
+    each query answers, or is stopped by UCSQL_QUERY_TIMEOUT (3 s here) or UCSQL_QUERY_MEMORY
+    with a typed error; nothing hangs, nothing crashes the process."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("UCSQL_QUERY_MEMORY", "256MB")
+        outcome, _ = _run_select(vault, query, principal)
+    note(_describe(outcome))
+    assert outcome.error is None or isinstance(outcome.error, TYPED), _describe(outcome)
+    assert vault.as_(principal).sql("SELECT 1").scalar() == 1
+
+
+@fuzz(40)
+@given(data=st.data(), principal=st.sampled_from(["bob", "admin"]))
+def test_the_sandbox_answers_as_the_metastore_does(vault, select_strategy, data, principal):
+    """The same query, run where the file is held and in the sandbox (a no-op repeat() sends it
+    there), gives the same answer or the same kind of error: the sandbox sees exactly the
+    caller's rows."""
+    text = data.draw(select_strategy, label="query")
+    if ";" in text or any(f in text for f in ("now()", "row_number", "LIMIT")):
+        return  # scripts, and answers that may differ from one run to the next
+    wrapped = f"SELECT * FROM ({text}) AS q WHERE repeat('x', 0) = ''"
+    cat = vault.as_(principal)
+    here, there = _answer(cat, text), _answer(cat, wrapped)
+    note(f"{here!r} / {there!r}")
+    assert here == there
+
+
+def _answer(cat: ucsql.Catalog, text: str):
+    """The rows of a query in a canonical order, or the class of its error."""
+    try:
+        return sorted(map(repr, cat.sql(text).table.to_pylist()))
+    except UcsqlError as e:
+        return type(e).__name__
+
+
 # --- 5. statements smuggled in values ------------------------------------------------------------
 
 @pytest.fixture(scope="module")

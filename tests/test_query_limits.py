@@ -69,6 +69,21 @@ def test_a_huge_query_is_stopped_at_its_deadline(admin, monkeypatch):
         assert "ran for more than 1 s and was stopped" in str(e)
 
 
+def test_a_view_first_read_by_a_stopped_query_still_answers(metastore_path, monkeypatch):
+    """The TEMP view a query reads is made in its transaction: stopped, it is gone with it,
+    and the next query on the same opening must make it again, not fail with 'does not
+    exist'."""
+    monkeypatch.setenv("UCSQL_QUERY_TIMEOUT", "1")
+    monkeypatch.setenv("UCSQL_MAX_HOLD", "600")  # one opening throughout
+    monkeypatch.setenv("UCSQL_IDLE_RELEASE", "600")
+    admin = ucsql.connect(metastore_path, principal="admin")
+    admin.sql("CREATE MODEL iris; SET TAG ON MODEL iris team = 'x'")
+    with pytest.raises(InvalidArgument, match="more than 1 s"):
+        admin.sql("SELECT count(*) FROM system.information_schema.model_tags, range(10000000000)")
+    assert admin.sql("SELECT count(*) FROM system.information_schema.model_tags").scalar() == 1
+    admin.close()
+
+
 def test_memory_and_timeout_settings_are_checked(admin, monkeypatch):
     monkeypatch.setenv("UCSQL_QUERY_MEMORY", "lots")
     with pytest.raises(InvalidArgument, match=r"UCSQL_QUERY_MEMORY='lots' is not a size.*4GB"):

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -466,14 +466,18 @@ class Metastore:
         ucsql_visible_now it is); they go with the cursor when the file is released."""
         return self._local.state[3]
 
-    def ensure_views(self, cur: duckdb.DuckDBPyConnection, views) -> None:
+    def ensure_views(self, cur: duckdb.DuckDBPyConnection, views,
+                     on_rollback: Callable[[Callable[[], None]], None]) -> None:
         """Create the TEMP views of the system views a query reads, once per cursor (they are
-        made on demand: creating all of them costs more than opening the file)."""
+        made on demand: creating all of them costs more than opening the file). A view made in
+        a transaction that is rolled back is gone with it: ``on_rollback`` hears how to forget
+        that it was made."""
         made = self._local.state[2]
         for schema, view in views:
             if (schema, view) not in made:
                 queries.run(cur, f"views/{schema}/{view}")
                 made.add((schema, view))
+                on_rollback(lambda key=(schema, view): made.discard(key))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

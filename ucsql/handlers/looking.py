@@ -109,7 +109,7 @@ def select(ctx: Context, node: exp.Expression) -> Result:
         audit = ctx.engine.metastore.audit
         waiting = audit.write_waiting(ctx.cur)
         ctx.on_rollback(lambda: audit.restore(waiting))
-    ctx.engine.metastore.ensure_views(ctx.cur, guarded.views)
+    ctx.engine.metastore.ensure_views(ctx.cur, guarded.views, ctx.on_rollback)
     ctx.see()
     params = ctx.params if ctx.params else None
     timeout, memory = query_timeout(), query_memory()
