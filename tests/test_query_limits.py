@@ -17,6 +17,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ucsql
 from ucsql.errors import Cancelled, InvalidArgument
@@ -173,3 +175,44 @@ def test_closing_the_catalog_stops_its_workers(metastore_path):
     assert started
     cat.close()
     assert not started & set(_workers())
+
+
+@pytest.fixture(scope="module")
+def stocked(tmp_path_factory):
+    """A metastore with a little in every view, and bob who sees part of it."""
+    from .conftest import write_model_dir
+    tmp = tmp_path_factory.mktemp("stocked")
+    cat = ucsql.connect(tmp / "m.duckdb", principal="admin")
+    folder = write_model_dir(tmp / "model")
+    cat.sql("CREATE USER bob; CREATE CATALOG prod; CREATE SCHEMA prod.ml; CREATE MODEL prod.ml.iris "
+            "COMMENT 'flowers'; CREATE MODEL main.default.wine; GRANT BROWSE ON CATALOG main TO bob")
+    for model in ("prod.ml.iris", "main.default.wine"):
+        cat.sql(f"ALTER MODEL {model} ADD VERSION FROM ?", [str(folder)])
+        cat.sql(f"SET TAG ON MODEL {model} team = 'a'; ALTER MODEL {model} SET ALIAS champion TO "
+                "VERSION 1")
+    views = [
+        "information_schema.registered_models", "information_schema.model_versions",
+        "information_schema.model_tags", "information_schema.model_aliases",
+        "information_schema.catalogs", "information_schema.schemata"]
+    columns = {v: cat.sql(f"SELECT * FROM system.{v} LIMIT 0").columns for v in views}
+    yield cat, columns
+    cat.close()
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), principal=st.sampled_from(["admin", "bob"]))
+def test_the_sandbox_reads_exactly_the_columns_a_query_names(stocked, data, principal):
+    """The sandbox gets only the columns a query names; the answer must not change."""
+    cat, columns = stocked
+    view = data.draw(st.sampled_from(sorted(columns)))
+    chosen = data.draw(st.lists(st.sampled_from(columns[view]), min_size=1, max_size=4))
+    listed = ", ".join(f"t.{c}" for c in chosen)
+    where = data.draw(st.sampled_from(["", f" WHERE {chosen[0]} IS NOT NULL",
+                                       f" WHERE t.{chosen[-1]}::VARCHAR <> 'x'"]))
+    query = f"SELECT {listed} FROM system.{view} AS t{where}"
+    sandboxed = f"SELECT {listed}, repeat('', 1) AS pad FROM system.{view} AS t{where}"
+    me = cat.as_principal(principal)
+    here = sorted(map(repr, me.sql(query).fetchall()))
+    there = sorted(repr(row[:-1]) for row in me.sql(sandboxed).fetchall())
+    assert here == there

@@ -27,16 +27,24 @@ from . import gc, queries, storage
 from .audit import AuditWriter, writer_for
 from .errors import MetastoreError, UcsqlError
 from .file_lock import Busy, FileLock
+from .limits import query_memory
 
 # DuckDB is told not to touch files, load extensions or scan Python variables: every file ucsql
 # reads or writes goes through Python (ucsql.storage), so a query that slipped past the SELECT
 # guard still could not read /etc/passwd.
+_MIN_DUCKDB_MEMORY = 512 * 2**20
 DUCKDB_CONFIG = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "python_enable_replacements": False,
 }
+
+
+def _memory_limit() -> str:
+    """DuckDB's memory_limit: what a user query may take (UCSQL_QUERY_MEMORY), but never so
+    little that the metastore's own work (bulk imports, indexes) would fail."""
+    return f"{max(query_memory(), _MIN_DUCKDB_MEMORY) // 2**20}MB"
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -199,6 +207,7 @@ class Metastore:
         # Audit rows of allowed reads, written before the file is released (ucsql.audit).
         self.audit = AuditWriter() if self.in_memory else writer_for(self.path)
         self.views = self._view_names()
+        self._view_columns: dict[str, list[str]] = {}  # internal view -> its columns
         self._schema_ready = False
         self.metastore_id = ""
         with self.lease():
@@ -340,7 +349,8 @@ class Metastore:
         delay = 0.002
         while True:
             try:
-                self._con = duckdb.connect(self.path, config=DUCKDB_CONFIG)
+                self._con = duckdb.connect(self.path, config={
+                    **DUCKDB_CONFIG, "memory_limit": _memory_limit()})
                 return
             except duckdb.IOException as e:
                 held = _is_held(e)
@@ -478,6 +488,19 @@ class Metastore:
                 queries.run(cur, f"views/{schema}/{view}")
                 made.add((schema, view))
                 on_rollback(lambda key=(schema, view): made.discard(key))
+
+    def view_rows(self, cur: duckdb.DuckDBPyConnection, view: tuple[str, str],
+                  columns: frozenset[str] | None):
+        """The caller's rows of a system view made by ``ensure_views``, as Arrow: only the
+        ``columns`` named (all when None; the first when none, so the rows still count)."""
+        internal = self.views[view]
+        every = self._view_columns.get(internal)
+        if every is None:
+            every = cur.sql(f'SELECT * FROM temp.main."{internal}" LIMIT 0').columns
+            self._view_columns[internal] = every
+        chosen = every if columns is None else [c for c in every if c.lower() in columns]
+        listed = ", ".join('"' + c.replace('"', '""') + '"' for c in chosen or every[:1])
+        return cur.sql(f'SELECT {listed} FROM temp.main."{internal}"').to_arrow_table()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -56,6 +56,7 @@ class GuardedSelect:
     sql: str
     views: frozenset[tuple[str, str]]
     bounded: bool = False
+    columns: frozenset[str] | None = None
 
 
 # --- What a query may contain ------------------------------------------------------------------
@@ -144,9 +145,10 @@ _FUNCTIONS = frozenset({
 # between chunks of rows, so a single call must stay cheap and small: these functions build
 # values as large as an argument says (lpad, repeat, range), multiply their inputs (replace,
 # concat over concat), take time or memory quadratic in their inputs (edit distances), or
-# accumulate values over rows that joins or ranges can multiply (string_agg, list). Rows
-# themselves come from joins, ranges and recursion; planning time grows with the square of a
-# query's size. A query with any of them runs in the sandbox.
+# accumulate values over rows that joins or ranges can multiply (string_agg, list), outside
+# DuckDB's memory_limit. Joins, sorts and numeric aggregates stay inside it, and DuckDB can
+# interrupt them. Planning time grows with the square of a query's size, and recursion has no
+# end DuckDB could plan for. A query with any of them runs in the sandbox.
 _UNBOUNDED_FUNCTIONS = frozenset({
     "lpad", "rpad", "repeat", "format", "printf", "bar", "replace", "regexp_replace",
     "concat", "concat_ws", "list_concat", "list_cat", "array_concat", "array_cat",
@@ -159,7 +161,7 @@ _UNBOUNDED_FUNCTIONS = frozenset({
     "list_reduce", "array_reduce",
 })
 _UNBOUNDED_SYNTAX = (exp.DPipe, exp.Lambda, exp.Comprehension, exp.Pivot, exp.Cube,
-                     exp.Rollup, exp.GroupingSets, exp.Join)
+                     exp.Rollup, exp.GroupingSets)
 _MAX_BOUNDED_NODES = 400
 
 # Typed sqlglot nodes that DuckDB receives as syntax rather than as a call (``CASE ... END``,
@@ -235,7 +237,8 @@ def guard_select(expression: exp.Expression, views: Mapping[tuple[str, str], str
     recheck = _Guard(views, principal, rewrite=False)
     recheck.statement(_balanced(generated))
     bounded = not recheck.unbounded and recheck.nodes <= _MAX_BOUNDED_NODES
-    return GuardedSelect(sql=sql, views=frozenset(guard.read), bounded=bounded)
+    return GuardedSelect(sql=sql, views=frozenset(guard.read), bounded=bounded,
+                         columns=recheck.columns_read())
 
 
 class _Guard:
@@ -256,8 +259,11 @@ class _Guard:
         self.cte_count = 0
         self.cte_names: set[str] = set()  # every CTE in the query, to explain scope errors
         self.nodes = 0
-        self.sources = 0  # tables, views and CTEs read: more than one multiplies rows
-        self.unbounded = False  # see _UNBOUNDED_FUNCTIONS
+        self.unbounded = False
+        self.column_refs: list[tuple[str, ...]] = []  # every column reference, by its parts
+        self.column_names: set[str] = set()  # other names of columns (USING, bare words)
+        self.relation_names: set[str] = set()  # tables, CTEs, aliases: a row when used as a value
+        self.every_column = False  # see _UNBOUNDED_FUNCTIONS
 
     # --- errors --------------------------------------------------------------------------------
 
@@ -295,10 +301,8 @@ class _Guard:
         self.nodes += 1
         if isinstance(node, _UNBOUNDED_SYNTAX):
             self.unbounded = True
+        self.note_columns(node)
         if isinstance(node, exp.Table):
-            self.sources += 1
-            if self.sources > 1:
-                self.unbounded = True
             self.table(node, ctes)
             return
         if isinstance(node, (exp.CurrentUser, exp.SessionUser)) and self.rewrite:
@@ -334,6 +338,38 @@ class _Guard:
         for child in list(node.iter_expressions()):
             if child is not with_:
                 self.visit(child, ctes)
+
+    def columns_read(self) -> frozenset[str] | None:
+        """``GuardedSelect.columns``, once the walk is done."""
+        if self.every_column:
+            return None
+        names = set(self.column_names)
+        for *qualifiers, name in self.column_refs:
+            if name in self.relation_names:
+                return None  # SELECT t FROM t: the whole row
+            # t.s.f: s may be a struct column rather than a table; keep whatever is not a table
+            names.update(q for q in qualifiers if q not in self.relation_names)
+            names.add(name)
+        return frozenset(names)
+
+    def note_columns(self, node: exp.Expression) -> None:
+        """Remember which columns ``node`` may read (``GuardedSelect.columns``)."""
+        if isinstance(node, exp.Column):
+            self.column_refs.append(tuple(part.name.lower() for part in node.parts))
+        elif isinstance(node, exp.Var):
+            self.column_names.add(node.name.lower())
+        elif isinstance(node, exp.Identifier) and isinstance(node.parent, exp.Join):
+            self.column_names.add(node.name.lower())  # JOIN ... USING (a)
+        elif isinstance(node, (exp.TableAlias, exp.Table, exp.CTE)):
+            self.relation_names.add(node.name.lower())
+            self.relation_names.add(node.alias_or_name.lower())
+        elif isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count):
+            self.every_column = True
+        elif isinstance(node, exp.PositionalColumn) or (
+                isinstance(node, exp.Join) and (node.method or "").upper() == "NATURAL"):
+            self.every_column = True
+        elif isinstance(node, exp.Func) and node.sql_name().lower() == "columns":
+            self.every_column = True
 
     def with_(self, with_: exp.With, outer: dict[str, str]) -> dict[str, str]:
         """Walk the CTEs of a WITH; return the names visible to the query it belongs to.

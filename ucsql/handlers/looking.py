@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 import threading
 
 import duckdb
@@ -14,11 +12,11 @@ from .. import names
 from ..engine import Context
 from ..errors import InvalidArgument, PermissionDenied
 from ..result import Result
+from ..limits import query_memory, query_timeout
 from ..sandbox import memory_error, timeout_error
 from ..select_guard import guard_select
 
 _BATCH_ROWS = 2048  # the answer is counted against the memory limit as it is fetched
-_MIN_MEMORY = 64 * 2**20
 
 
 def _like(ctx: Context, node: exp.Expression) -> list[str] | None:
@@ -117,10 +115,9 @@ def select(ctx: Context, node: exp.Expression) -> Result:
         return Result(_run_here(ctx, guarded.sql, params, timeout, memory))
     # Anything else could run on past its deadline or take any amount of memory while this
     # process holds the file: it runs in the sandbox, over the caller's rows of its views.
-    tables = {}
-    for key in guarded.views:
-        internal = ctx.engine.metastore.views[key]
-        tables[internal] = ctx.cur.sql(f'SELECT * FROM temp.main."{internal}"').to_arrow_table()
+    metastore = ctx.engine.metastore
+    tables = {metastore.views[view]: metastore.view_rows(ctx.cur, view, guarded.columns)
+              for view in guarded.views}
     return Result(ctx.engine.sandbox.run(guarded.sql, params, tables, timeout=timeout,
                                          memory=memory, cancelled=lambda: ctx.cancelled))
 
@@ -151,29 +148,3 @@ def _run_here(ctx: Context, sql: str, params, timeout: float, memory: int):
         raise InvalidArgument(f"The query failed: {message}") from None
     finally:
         watchdog.cancel()
-
-
-def query_timeout() -> float:
-    """How long a SELECT may run: UCSQL_QUERY_TIMEOUT seconds (default 60), read per query."""
-    value = os.environ.get("UCSQL_QUERY_TIMEOUT", "60")
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        raise InvalidArgument(f"UCSQL_QUERY_TIMEOUT={value!r} is not a positive number of seconds.")
-    return seconds
-
-
-def query_memory() -> int:
-    """How much memory a SELECT may take: UCSQL_QUERY_MEMORY (default 2GB), read per query."""
-    value = os.environ.get("UCSQL_QUERY_MEMORY", "2GB")
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*", value, re.IGNORECASE)
-    size = 0
-    if match:
-        unit = (match.group(2) or "").upper().rstrip("B").rstrip("I")
-        size = int(float(match.group(1)) * 1024 ** " KMGT".index(unit or " "))
-    if size < _MIN_MEMORY:
-        raise InvalidArgument(f"UCSQL_QUERY_MEMORY={value!r} is not a size of at least 64MB; "
-                              "write e.g. 512MB or 4GB.")
-    return size
