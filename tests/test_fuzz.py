@@ -674,7 +674,7 @@ def test_query_runtime_errors_are_ucsql_errors(vault, text):
         vault.as_("bob").sql(text)
 
 
-# --- resource use: every query ends by its deadline and within its memory ----------------------
+# --- 4b. resource use: every query ends by its deadline and within its memory -------------------
 
 SIZES = ["3", "100000", "2000000000", "(SELECT count(*) FROM system.information_schema.catalogs)"]
 COSTLY = [
