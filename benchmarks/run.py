@@ -42,7 +42,7 @@ QUICK = {
     "analytics": {"versions": 20_000, "repeat": 2},
     "concurrency": {"writers": 2, "per_writer": 10},
     "cold_start": {"repeat": 1},
-    "guard": {"sizes": [50, 200]},
+    "guard": {"sizes": [50, 200], "models": 100, "repeat": 5},
 }
 
 

@@ -77,8 +77,11 @@ def guard(result: dict) -> list[dict]:
     # guard grows with the size ratio, 16x here).
     first, last = result["sizes"][0], result["sizes"][-1]
     ratio = last["guard_us_per_term"] / first["guard_us_per_term"]
+    stopped = result["sandbox"]["runaway_stopped_s"]
     return [_row(f"guard linear: us/term at {last['terms']} terms <= 3x at {first['terms']}",
-                 f"{ratio:.1f}x", ratio <= 3)]
+                 f"{ratio:.1f}x", ratio <= 3),
+            _row("a runaway call (lpad 2e9) stops by its 3 s timeout (+1 s)", f"{stopped:.1f} s",
+                 stopped <= 4)]
 
 
 def evaluate(sections: dict) -> list[dict]:

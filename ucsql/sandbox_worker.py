@@ -2,14 +2,15 @@
 
 Started by :mod:`ucsql.sandbox` as a script (``python -P .../sandbox_worker.py``), so it imports
 nothing of ucsql and holds nothing but what a request brings: the privilege-filtered rows of the
-system views the query reads, as Arrow. It never sees the metastore file. Each request runs on
-a new in-memory DuckDB with external access disabled, under an address-space limit
+system views the query reads, as Arrow. It never sees the metastore file. Requests run on an
+in-memory DuckDB with external access disabled, under an address-space limit
 (``RLIMIT_AS``) and DuckDB's ``memory_limit``; the parent kills the process when the time is
 up, and this process kills itself a little later should the parent be gone.
 
 Frames on stdin/stdout: an 8-byte big-endian length, then the payload. A request is a pickle
 written by the parent (trusted: it started us); an answer is a JSON header, then for an
 answer with rows an Arrow IPC stream. Nothing the query computes is ever unpickled.
+Requests share a DuckDB connection (see ``_Session``) but nothing else.
 """
 
 from __future__ import annotations
@@ -73,33 +74,55 @@ def _limit_memory(memory: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _run(request: dict, duckdb, pa) -> tuple[dict, bytes | None]:
-    memory = request["memory"]
+def _connect(duckdb, memory: int):
     con = duckdb.connect(":memory:", config={
         "enable_external_access": False, "autoinstall_known_extensions": False,
         "autoload_known_extensions": False, "memory_limit": f"{max(memory // 2**20, 16)}MB",
         "threads": 1,
     })
-    try:
-        tables = {}
-        for name, data in request["tables"].items():
-            tables[name] = pa.ipc.open_stream(data).read_all()
-            con.register(name, tables[name])
-        con.execute("SET lock_configuration = true")  # the query cannot undo the settings
-        _limit_memory(memory)
-        table = con.sql(request["sql"], params=request["params"]).to_arrow_table()
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        return {"ok": True}, sink.getvalue().to_pybytes()
-    except duckdb.OutOfMemoryException as e:
-        return {"ok": False, "kind": "memory", "message": str(e).split("\n")[0]}, None
-    except MemoryError:
-        return {"ok": False, "kind": "memory", "message": "out of memory"}, None
-    except duckdb.Error as e:
-        return {"ok": False, "kind": "query", "message": str(e).split("\n")[0]}, None
-    finally:
-        con.close()
+    con.execute("SET lock_configuration = true")  # no query can undo the settings
+    return con
+
+
+class _Session:
+    """One DuckDB connection, reused while the memory limit stays the same (connecting costs
+    more than a small query). A request leaves nothing behind: the guard lets through only
+    queries, which create nothing, and its tables are unregistered when it ends."""
+
+    def __init__(self, duckdb, pa):
+        self.duckdb, self.pa = duckdb, pa
+        self.con, self.memory = None, None
+
+    def run(self, request: dict) -> tuple[dict, bytes | None]:
+        duckdb, pa = self.duckdb, self.pa
+        memory = request["memory"]
+        if self.con is None or self.memory != memory:
+            self.close()
+            self.con, self.memory = _connect(duckdb, memory), memory
+        con = self.con
+        try:
+            for name, data in request["tables"].items():
+                con.register(name, pa.ipc.open_stream(data).read_all())
+            _limit_memory(memory)
+            table = con.sql(request["sql"], params=request["params"]).to_arrow_table()
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            return {"ok": True}, sink.getvalue().to_pybytes()
+        except (duckdb.OutOfMemoryException, MemoryError) as e:
+            self.close()  # start the next request from a clean connection
+            return {"ok": False, "kind": "memory", "message": str(e).split("\n")[0]}, None
+        except duckdb.Error as e:
+            return {"ok": False, "kind": "query", "message": str(e).split("\n")[0]}, None
+        finally:
+            if self.con is not None:
+                for name in request["tables"]:
+                    self.con.unregister(name)
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
 
 def main() -> None:
@@ -108,6 +131,7 @@ def main() -> None:
     import duckdb
     import pyarrow as pa
 
+    session = _Session(duckdb, pa)
     _write_frame(answers, json.dumps({"ready": True}).encode())
     answers.flush()
     while True:
@@ -120,7 +144,7 @@ def main() -> None:
         backstop.daemon = True
         backstop.start()
         try:
-            header, rows = _run(request, duckdb, pa)
+            header, rows = session.run(request)
         finally:
             backstop.cancel()
         try:
