@@ -164,6 +164,14 @@ class Catalog:
         Returns how many were running."""
         return self.engine.cancel()
 
+    def authenticate(self, token: str) -> Catalog:
+        """The same metastore, acting as whoever ``token`` (from CREATE TOKEN) belongs to.
+        Raises ``ucsql.errors.Unauthenticated`` (audited) for a token that is malformed,
+        unknown, dropped or expired."""
+        from .handlers.tokens import authenticate
+        principal, _ = authenticate(self.engine, token)
+        return Catalog(self.engine, principal)
+
     def as_principal(self, principal: str) -> Catalog:
         """The same metastore, acting as another principal (for tests, servers, admin tools)."""
         return Catalog(self.engine, principal)

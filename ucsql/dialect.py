@@ -231,6 +231,26 @@ class ShowGrantsTo(Statement):
     arg_types = {"principal": True}
 
 
+class CreateToken(Statement):
+    """``CREATE TOKEN [FOR user] [COMMENT 'text'] [EXPIRES {IN n DAYS | NEVER}]``: a personal
+    access token for the caller (or, by the admin, for ``user``), shown once. ``days`` is the
+    lifetime (90 unless given); ``never`` is set for EXPIRES NEVER."""
+
+    arg_types = {"principal": False, "comment": False, "days": False, "never": False}
+
+
+class ShowTokens(Statement):
+    """``SHOW TOKENS [FOR user]``: the caller's tokens, or a user's (the admin: everyone's)."""
+
+    arg_types = {"principal": False}
+
+
+class DropToken(Statement):
+    """``DROP TOKEN 'token_id'``: the token stops working at once."""
+
+    arg_types = {"this": True}
+
+
 def name_node(full_name: str) -> exp.Table:
     """A dotted name as APIs take it (``prod.ml_team.iris``, each part taken literally) -> the
     name node statements carry."""
@@ -571,8 +591,10 @@ class UcsqlParser(Databricks.Parser):
             exists = self._parse_uc_exists("NOT")
             name = self._parse_uc_identifier("a user name", start)
             return self.expression(CreateUser(this=name, exists=exists))
+        if self._match_text_seq("TOKEN"):
+            return self._parse_uc_create_token(start)
 
-        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP or USER", start)
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP, USER or TOKEN", start)
         exists = self._parse_uc_exists("NOT")
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         location = comment = None
@@ -591,6 +613,23 @@ class UcsqlParser(Databricks.Parser):
             CreateSecurable(kind=kind, this=name, exists=exists, location=location, comment=comment)
         )
 
+    def _parse_uc_create_token(self, start: Token) -> exp.Expression:
+        principal = comment = days = never = None
+        if self._match(TokenType.FOR):
+            principal = self._parse_uc_identifier("a user name", start)
+        if self._match(TokenType.COMMENT):
+            comment = self._parse_uc_value("a comment string", self._prev)
+        if self._match_text_seq("EXPIRES"):
+            anchor = self._prev
+            if self._match_text_seq("NEVER"):
+                never = True
+            else:
+                self._expect("IN", expected="IN <n> DAYS or NEVER", anchor=anchor)
+                days = self._parse_uc_version(anchor)
+                self._expect("DAYS", expected="DAYS", anchor=anchor)
+        return self.expression(CreateToken(principal=principal, comment=comment, days=days,
+                                           never=never))
+
     def _parse_uc_drop(self) -> exp.Expression:
         start = self._prev
         if self._match_text_seq("GROUP"):
@@ -601,8 +640,11 @@ class UcsqlParser(Databricks.Parser):
             exists = self._parse_uc_exists()
             name = self._parse_uc_identifier("a user name", start)
             return self.expression(DropUser(this=name, exists=exists))
+        if self._match_text_seq("TOKEN"):
+            token = self._parse_uc_value("a token id string", start, identifier=True)
+            return self.expression(DropToken(this=token))
 
-        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP or USER", start)
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP, USER or TOKEN", start)
         exists = self._parse_uc_exists()
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         cascade = None
@@ -897,7 +939,12 @@ class UcsqlParser(Databricks.Parser):
             return self.expression(ShowGroupMembers(this=group))
         if self._match_text_seq("GRANTS"):
             return self._parse_uc_show_grants(start)
-        self._fail("CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS or GRANTS", start)
+        if self._match_text_seq("TOKENS"):
+            principal = None
+            if self._match(TokenType.FOR):
+                principal = self._parse_uc_identifier("a user name", start)
+            return self.expression(ShowTokens(principal=principal))
+        self._fail("CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS or TOKENS", start)
 
     def _parse_uc_show_in(self, cls: type[Statement], expected: str) -> Statement:
         """``[{IN | FROM} name] [LIKE 'pattern']`` after SHOW SCHEMAS / SHOW MODELS."""
@@ -946,6 +993,13 @@ def _opt(gen: Generator, node: exp.Expression, arg: str, keyword: str) -> str:
 
 def _flag(node: exp.Expression, arg: str, keyword: str) -> str:
     return f" {keyword}" if node.args.get(arg) else ""
+
+
+def _create_token_sql(gen: Generator, node: CreateToken) -> str:
+    days = gen.sql(node, "days")
+    expires = " EXPIRES NEVER" if node.args.get("never") else f" EXPIRES IN {days} DAYS" if days else ""
+    return (f"CREATE TOKEN{_opt(gen, node, 'principal', 'FOR')}"
+            f"{_opt(gen, node, 'comment', 'COMMENT')}{expires}")
 
 
 def _kind_and_name(gen: Generator, node: exp.Expression) -> str:
@@ -1146,6 +1200,9 @@ class UcsqlGenerator(Databricks.Generator):
         ShowGroupMembers: lambda gen, node: f"SHOW USERS IN GROUP {gen.sql(node, 'this')}",
         ShowGrants: _show_grants_sql,
         ShowGrantsTo: lambda gen, node: f"SHOW GRANTS TO {gen.sql(node, 'principal')}",
+        CreateToken: _create_token_sql,
+        ShowTokens: lambda gen, node: f"SHOW TOKENS{_opt(gen, node, 'principal', 'FOR')}",
+        DropToken: lambda gen, node: f"DROP TOKEN {gen.sql(node, 'this')}",
         DescribeSecurable: _describe_sql,
         GetModel: _get_model_sql,
         GetModelVersion: _get_model_version_sql,
@@ -1210,10 +1267,11 @@ _QUERY_STARTS = {
     TokenType.VALUES,
     TokenType.L_PAREN,
 }
-_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "USER"}
+_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "USER", "TOKEN"}
 _ALTER_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "METASTORE"}
 _SHOW_OBJECTS = {
     "CATALOGS", "SCHEMAS", "DATABASES", "MODELS", "VERSIONS", "GROUPS", "USERS", "GRANTS",
+    "TOKENS",
 }  # fmt: skip
 # Words between CREATE/DROP and the kind of object (CREATE OR REPLACE TEMP TABLE ...).
 _MODIFIERS = {

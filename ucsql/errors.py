@@ -106,3 +106,13 @@ class UnsupportedStatement(ParseError):
 
 
 __all__.append("UnsupportedStatement")
+
+
+class Unauthenticated(UcsqlError):
+    """A token that does not prove who the caller is: malformed, unknown, dropped or expired
+    (the message does not say which, so a guess learns nothing)."""
+
+    code = "UNAUTHENTICATED"
+
+
+__all__.append("Unauthenticated")

@@ -100,6 +100,10 @@ operation_table(operation, alternative, privilege, level, gated) AS (VALUES
     -- SHOW GRANTS TO subject (the target is the metastore): the admin, or its own grants
     ('SHOW_GRANTS_TO',       1, 'OWNER',                'METASTORE', false),
     ('SHOW_GRANTS_TO',       2, 'SUBJECT',              'SELF',      false),
+    -- CREATE, SHOW and DROP TOKEN [FOR subject] (the target is the metastore): the admin, or
+    -- a user for its own tokens
+    ('MANAGE_TOKENS',        1, 'OWNER',                'METASTORE', false),
+    ('MANAGE_TOKENS',        2, 'SUBJECT',              'SELF',      false),
     -- groups, the audit log, the metastore itself, its files (gc, backup, check)
     ('ADMIN',                1, 'OWNER',                'METASTORE', false)
 ),

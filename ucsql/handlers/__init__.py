@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from .. import dialect as d
 from ..errors import UnsupportedStatement
-from . import access, looking, maintenance, models, namespace
+from . import access, looking, maintenance, models, namespace, tokens
 
 _HANDLERS = {
     d.CreateSecurable: namespace.create_securable,
@@ -37,6 +37,9 @@ _HANDLERS = {
     d.AlterGroup: access.alter_group,
     d.ShowGrants: access.show_grants,
     d.ShowGrantsTo: access.show_grants_to,
+    d.CreateToken: tokens.create_token,
+    d.ShowTokens: tokens.show_tokens,
+    d.DropToken: tokens.drop_token,
     d.ShowCatalogs: looking.show_catalogs,
     d.ShowSchemas: looking.show_schemas,
     d.ShowModels: looking.show_models,
@@ -55,6 +58,7 @@ _HANDLERS = {
 _READS = {
     d.GetModel, d.GetModelVersion, d.ShowGrants, d.ShowGrantsTo, d.ShowCatalogs, d.ShowSchemas,
     d.ShowModels, d.ShowVersions, d.ShowGroups, d.ShowGroupMembers, d.DescribeSecurable,
+    d.ShowTokens,
 }
 
 
