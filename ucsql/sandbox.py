@@ -118,7 +118,12 @@ class Sandbox:
                                   "strings, numbers, booleans, dates, lists or dicts.") from None
         worker = self._take(deadline, cancelled, timeout, memory)
         try:
-            worker.send(request)
+            try:
+                worker.send(request)
+            except _Stopped:  # an idle worker that died since (killed by hand, OOM killer)
+                worker.kill()
+                worker = self._take(deadline, cancelled, timeout, memory, fresh=True)
+                worker.send(request)
             header = json.loads(worker.receive(deadline, cancelled))
             rows = worker.receive(deadline, cancelled) if header["ok"] else None
         except _Stopped as stopped:
@@ -141,9 +146,9 @@ class Sandbox:
             worker.kill()
 
     def _take(self, deadline: float, cancelled: Callable[[], bool], timeout: float,
-              memory: int) -> _Worker:
+              memory: int, fresh: bool = False) -> _Worker:
         with self._lock:
-            while self._idle:
+            while self._idle and not fresh:
                 worker = self._idle.pop()
                 if worker.alive():
                     return worker
