@@ -134,7 +134,7 @@ def test_every_prompt_and_webhook_method_refuses_in_mlflow_terms(env, method):
     e = refusal(lambda: getattr(store, method)(*["x"] * len(required)))
     assert e.error_code == "NOT_IMPLEMENTED"
     if "webhook" in method:
-        assert "issue 14" in e.message and "not yet supported by ucsql" in e.message
+        assert "Webhooks are not yet supported by the ucsql registry" in e.message
 
 
 def test_webhooks_through_the_client(env):
@@ -144,7 +144,7 @@ def test_webhooks_through_the_client(env):
                                                ["model_version.created"]),
                  lambda: client.get_webhook("wh-1"), lambda: client.delete_webhook("wh-1")):
         e = refusal(call)
-        assert e.error_code == "NOT_IMPLEMENTED" and "issue 14" in e.message
+        assert e.error_code == "NOT_IMPLEMENTED" and "not yet supported" in e.message
 
 
 # -- stages ----------------------------------------------------------------------------------------
