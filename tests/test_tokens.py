@@ -108,3 +108,19 @@ def test_the_cli_prints_a_new_token(admin, metastore_path):
     token = next(word for word in out.split() if word.startswith("ucsql_"))
     with ucsql.connect(metastore_path, principal="admin") as cat:
         assert cat.authenticate(token).principal == "admin"
+
+
+def test_every_audit_row_of_a_token_holder_names_the_token(admin):
+    admin.sql("CREATE USER bob")
+    created = admin.sql("CREATE TOKEN FOR bob")
+    bob = admin.authenticate(created.details["token"])
+    bob.sql("SHOW CATALOGS")
+    with pytest.raises(PermissionDenied):
+        bob.sql("CREATE CATALOG nope")
+    rows = admin.sql("SELECT principal, action, result, token_id FROM system.access.audit "
+                     "WHERE principal = 'bob' ORDER BY audit_id").fetchall()
+    token_id = created.details["token_id"]
+    assert rows == [("bob", "SHOW_CATALOGS", "ALLOWED", token_id),
+                    ("bob", "CREATE_CATALOG", "DENIED", token_id)]
+    assert admin.sql("SELECT count(*) FROM system.access.audit WHERE principal = 'admin' "
+                     "AND token_id IS NOT NULL").scalar() == 0

@@ -47,9 +47,10 @@ def default_principal() -> str:
 class Catalog:
     """A handle on a metastore, acting as one principal. Safe to share between threads."""
 
-    def __init__(self, engine: Engine, principal: str):
+    def __init__(self, engine: Engine, principal: str, token_id: str | None = None):
         self.engine = engine
         self.principal = principal
+        self.token_id = token_id  # the token it authenticated with (audited), if any
 
     @property
     def path(self) -> str:
@@ -104,7 +105,8 @@ class Catalog:
               else contextlib.nullcontext()):
             for node in statements:
                 try:
-                    result = self.engine.execute(node, self.principal, params, progress=progress)
+                    result = self.engine.execute(node, self.principal, params, progress=progress,
+                                                 token_id=self.token_id)
                 except UcsqlError as e:
                     if e.line is None:
                         e.line = node.meta.get("line")
@@ -113,7 +115,7 @@ class Catalog:
 
     def execute(self, node: exp.Expression, params: Any = None) -> Result:
         """Run one already-built statement node (how the MLflow façade talks to the engine)."""
-        return self.engine.execute(node, self.principal, params)
+        return self.engine.execute(node, self.principal, params, token_id=self.token_id)
 
     def import_versions(self, model: str, versions: pa.Table, *,
                         files_from: tuple[str, int]) -> Result:
@@ -133,7 +135,8 @@ class Catalog:
             from_model=dialect.name_node(src), from_version=exp.Literal.number(int(number)))
         node.meta["sql"] = (f"-- import_versions: {getattr(versions, 'num_rows', '?')} versions "
                             f"into {model} sharing the files of {src} version {number}")
-        return self.engine.execute(node, self.principal, {"versions": versions})
+        return self.engine.execute(node, self.principal, {"versions": versions},
+                                   token_id=self.token_id)
 
     def collect_garbage(self, *, dry_run: bool = True) -> Result:
         """Model files no version needs (left by a crash): listed, or with ``dry_run=False``
@@ -141,7 +144,7 @@ class Catalog:
         names (``ucsql.gc``). Admin only; audited. One row per folder: path, action, reason."""
         node = dialect.CollectGarbage(dry_run=dry_run or None)
         node.meta["sql"] = f"-- collect_garbage(dry_run={dry_run})"
-        return self.engine.execute(node, self.principal)
+        return self.engine.execute(node, self.principal, token_id=self.token_id)
 
     def backup(self, dest: str | os.PathLike) -> Result:
         """Copy the metastore and every version's files to the new file ``dest`` (and the folder
@@ -149,14 +152,14 @@ class Catalog:
         opens and loads where it is. Admin only; audited."""
         node = dialect.BackupMetastore(this=exp.Literal.string(str(dest)))
         node.meta["sql"] = f"-- backup to {dest}"
-        return self.engine.execute(node, self.principal)
+        return self.engine.execute(node, self.principal, token_id=self.token_id)
 
     def check(self) -> Result:
         """Verify that every READY version has all its files, byte for byte, as registered: one
         row per problem (model, version, file, problem), none when all is well. Admin only."""
         node = dialect.CheckStorage()
         node.meta["sql"] = "-- check the model files"
-        return self.engine.execute(node, self.principal)
+        return self.engine.execute(node, self.principal, token_id=self.token_id)
 
     def cancel(self) -> int:
         """Stop the statements running on this metastore's engine now, from any thread (the
@@ -169,8 +172,8 @@ class Catalog:
         Raises ``ucsql.errors.Unauthenticated`` (audited) for a token that is malformed,
         unknown, dropped or expired."""
         from .handlers.tokens import authenticate
-        principal, _ = authenticate(self.engine, token)
-        return Catalog(self.engine, principal)
+        principal, token_id = authenticate(self.engine, token)
+        return Catalog(self.engine, principal, token_id)
 
     def as_principal(self, principal: str) -> Catalog:
         """The same metastore, acting as another principal (for tests, servers, admin tools)."""

@@ -52,9 +52,9 @@ _WRITERS: weakref.WeakValueDictionary[str, AuditWriter] = weakref.WeakValueDicti
 _WRITERS_LOCK = threading.Lock()
 
 _COLUMNS = ("event_times", "principals", "actions", "securable_kinds", "securable_names",
-            "results", "details", "statements")
+            "results", "details", "statements", "token_ids")
 _FIELDS = ("time", "principal", "action", "securable_kind", "securable_name", "result",
-           "detail", "statement")
+           "detail", "statement", "token_id")
 
 # The audit action of the row that records a journal's ingestion (its securable_name is the
 # journal's id: sql/queries/audit_journal_ingested.sql looks for it).
@@ -85,7 +85,7 @@ def storable(value: Any) -> Any:
 
 def stamped(*fields: Any) -> tuple[Any, ...]:
     """A row to write: the time now, then ``fields`` (principal, action, securable kind, securable
-    name, result, detail, statement), each made storable."""
+    name, result, detail, statement, token id), each made storable."""
     return (_now(), *(storable(f) for f in fields))
 
 
@@ -104,10 +104,10 @@ class AuditWriter:
 
     def defer(self, principal: str, action: str, securable_kind: str | None,
               securable_name: str | None, result: str, detail: str | None,
-              statement: str | None) -> None:
+              statement: str | None, token_id: str | None) -> None:
         """Keep a row to write later, stamped now."""
         row = stamped(principal, action, securable_kind, securable_name, result, detail,
-                      statement)
+                      statement, token_id)
         with self._lock:
             self._waiting.append(row)
 
@@ -288,7 +288,7 @@ class AuditJournal:
                 skipped = f"; {unreadable} unreadable lines skipped" if unreadable else ""
                 own = stamped(principal, INGEST_ACTION, "AUDIT_JOURNAL", journal_id, "ALLOWED",
                               f"{len(rows)} rows written to {self.path} while the metastore "
-                              f"was held by another process{skipped}", None)
+                              f"was held by another process{skipped}", None, None)
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     insert(cur, rows + [own])

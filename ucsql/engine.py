@@ -76,6 +76,7 @@ class Context:
     _on_rollback: list[Callable[[], None]] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)
     cancelled: bool = False  # set by Engine.cancel() before it interrupts the cursor
+    token_id: str | None = None  # the token the caller authenticated with, for the audit row
 
     # -- SQL ------------------------------------------------------------------------------
     def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
@@ -351,14 +352,16 @@ class Engine:
 
     def execute(self, node: exp.Expression, principal: str, params: Any = None,
                 statement: str | None = None,
-                progress: Callable[[int, int, str], None] | None = None) -> Result:
+                progress: Callable[[int, int, str], None] | None = None,
+                token_id: str | None = None) -> Result:
         """Run one statement node as ``principal``. ``statement`` is the text for the audit row
         (the canonical SQL of the node when not given); ``progress(done, total, unit)`` hears
         about long work."""
         from .handlers import handler_for, is_read  # handlers import this module
 
         ctx = Context(self, principal, params if params is not None else {},
-                      statement or _canonical(node), _action_of(node), progress=progress)
+                      statement or _canonical(node), _action_of(node), progress=progress,
+                      token_id=token_id)
         try:  # refusals before the handler runs are audited like any other
             names.principal_name(principal)
             _check_params(params)
@@ -459,7 +462,7 @@ class Engine:
         """The fields of the statement's audit row (the writer stamps the time and makes every
         field storable: ucsql.audit.storable)."""
         return (ctx.principal, ctx.action, ctx.audit_kind, ctx.audit_name, result, detail,
-                ctx.statement)
+                ctx.statement, ctx.token_id)
 
     def _refused(self, ctx: Context, result: str, detail: str) -> None:
         """Audit a refused or failed statement after its transaction was rolled back."""
@@ -560,9 +563,9 @@ def storage_root_for(ctx: Context, securable: Securable) -> Path:
 
 def record_refusal(engine: Engine, principal: str, action: str, statement: str, result: str,
                    detail: str, *, securable_kind: str | None = None,
-                   securable_name: str | None = None) -> None:
+                   securable_name: str | None = None, token_id: str | None = None) -> None:
     """Audit a request refused before it reached a handler (unparseable or unsupported SQL, an
     MLflow call the façade refuses, a download outside a version's files): one row, at once,
     without waiting for the file (``Engine.audit_now``)."""
     engine.audit_now((principal, action, securable_kind, securable_name, result, detail,
-                      statement))
+                      statement, token_id))

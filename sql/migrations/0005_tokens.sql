@@ -22,3 +22,6 @@ COMMENT ON COLUMN ucsql_token.comment IS 'What the token is for, as given to CRE
 COMMENT ON COLUMN ucsql_token.created_at IS 'When it was created.';
 COMMENT ON COLUMN ucsql_token.created_by IS 'Who created it: its principal, or the admin.';
 COMMENT ON COLUMN ucsql_token.expires_at IS 'When it stops working; NULL: never (CREATE TOKEN ... EXPIRES NEVER).';
+
+ALTER TABLE ucsql_audit ADD COLUMN token_id VARCHAR;
+COMMENT ON COLUMN ucsql_audit.token_id IS 'The token the principal authenticated with (ucsql_token), NULL when it opened the metastore itself.';

@@ -119,6 +119,6 @@ def authenticate(engine: Engine, token: str) -> tuple[str, str]:
         return principal, token_id
     record_refusal(engine, "anonymous", "AUTHENTICATE", None, "DENIED",
                    "malformed" if match is None else "unknown, dropped or expired token",
-                   securable_kind="TOKEN", securable_name=token_id)
+                   securable_kind="TOKEN", securable_name=token_id, token_id=token_id)
     raise Unauthenticated("The token is not valid: it is malformed, unknown, dropped or "
                           "expired. Create a new one with CREATE TOKEN.")
