@@ -724,7 +724,10 @@ def test_the_sandbox_answers_as_the_metastore_does(vault, select_strategy, data,
         return  # scripts, and answers that may differ from one run to the next
     wrapped = f"SELECT * FROM ({text}) AS q WHERE repeat('x', 0) = ''"
     cat = vault.as_(principal)
-    here, there = _answer(cat, text), _answer(cat, wrapped)
+    here = _answer(cat, text)
+    if isinstance(here, str):
+        return  # refused or failed as written: wrapped, it fails where the wrapping is parsed
+    there = _answer(cat, wrapped)
     note(f"{here!r} / {there!r}")
     assert here == there
 
