@@ -116,22 +116,24 @@ class Sandbox:
         except (pickle.PicklingError, TypeError, AttributeError) as e:
             raise InvalidArgument(f"A parameter value cannot be used in a query: {e}. Pass "
                                   "strings, numbers, booleans, dates, lists or dicts.") from None
-        worker = self._take(deadline, cancelled, timeout, memory)
-        try:
+        worker, reused = self._take(deadline, cancelled, timeout, memory)
+        while True:
             try:
                 worker.send(request)
-            except _Stopped:  # an idle worker that died since (killed by hand, OOM killer)
+                header = json.loads(worker.receive(deadline, cancelled))
+                rows = worker.receive(deadline, cancelled) if header["ok"] else None
+                break
+            except _Stopped as stopped:
                 worker.kill()
-                worker = self._take(deadline, cancelled, timeout, memory, fresh=True)
-                worker.send(request)
-            header = json.loads(worker.receive(deadline, cancelled))
-            rows = worker.receive(deadline, cancelled) if header["ok"] else None
-        except _Stopped as stopped:
-            worker.kill()
-            raise _stopped_error(stopped.reason, timeout, memory) from None
-        except BaseException:
-            worker.kill()
-            raise
+                if stopped.reason == "died" and reused:
+                    # An idle worker that died since its last query (killed by hand, the OOM
+                    # killer) before it could read this one: a new worker runs it.
+                    worker, reused = self._take(deadline, cancelled, timeout, memory, fresh=True)
+                    continue
+                raise _stopped_error(stopped.reason, timeout, memory) from None
+            except BaseException:
+                worker.kill()
+                raise
         self._give_back(worker)
         if not header["ok"]:
             if header["kind"] == "memory":
@@ -146,12 +148,13 @@ class Sandbox:
             worker.kill()
 
     def _take(self, deadline: float, cancelled: Callable[[], bool], timeout: float,
-              memory: int, fresh: bool = False) -> _Worker:
+              memory: int, fresh: bool = False) -> tuple[_Worker, bool]:
+        """A worker, and whether it ran queries before (an idle one) or is new."""
         with self._lock:
             while self._idle and not fresh:
                 worker = self._idle.pop()
                 if worker.alive():
-                    return worker
+                    return worker, True
                 worker.kill()
         worker = _Worker()
         try:
@@ -164,7 +167,7 @@ class Sandbox:
                                  f"exited with code {code}). Check that duckdb and pyarrow "
                                  "import in this Python.") from None
             raise _stopped_error(stopped.reason, timeout, memory) from None
-        return worker
+        return worker, False
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:

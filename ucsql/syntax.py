@@ -96,6 +96,10 @@ TOPICS = (
     Topic("SHOW GRANTS", "The grants on an object (direct and inherited), or of a principal.", (
         f"SHOW GRANTS [`ml-team`] ON {_ON}",
         "SHOW GRANTS TO `ml-team`")),
+    Topic("TOKEN", "Personal access tokens: how a client proves who it is to a server.", (
+        "CREATE TOKEN [FOR `svc-ci`] [COMMENT 'nightly training'] [EXPIRES {IN 30 DAYS | NEVER}]",
+        "SHOW TOKENS [FOR `svc-ci`]",
+        "DROP TOKEN '0123456789abcdef'")),
     Topic("DESCRIBE", "The details of an object or a version, one (name, value) row each.", (
         ("DESCRIBE {CATALOG [EXTENDED] prod | SCHEMA [EXTENDED] prod.ml_team "
         "| MODEL [EXTENDED] prod.ml_team.iris}"),
