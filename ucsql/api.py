@@ -14,9 +14,8 @@ import contextlib
 import getpass
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from sqlglot import exp
 
 from . import dialect, names
@@ -24,6 +23,9 @@ from .engine import Engine, record_refusal
 from .errors import ParseError, UcsqlError, UnsupportedStatement
 from .metastore import Metastore
 from .result import Result
+
+if TYPE_CHECKING:  # pyarrow is imported where Arrow is used (the CLI's start-up needs none)
+    import pyarrow as pa
 
 
 def _check_text(text: str) -> None:
@@ -81,11 +83,13 @@ class Catalog:
 
     def run(self, text: str, params: dict[str, Any] | list[Any] | None = None, *,
             progress: Callable[[int, int, str], None] | None = None,
-            single_transaction: bool = False) -> Iterator[Result]:
+            single_transaction: bool = False, as_rows: bool = False) -> Iterator[Result]:
         """Like :meth:`sql`, but yields the result of every statement as it completes.
 
         An error raised by a statement carries ``line``: where that statement starts in ``text``
-        (a syntax error carries the line of the error itself)."""
+        (a syntax error carries the line of the error itself). ``as_rows``: results of plain
+        columns (text, numbers, booleans) may hold Python rows rather than Arrow, which spares
+        a program that only prints them importing pyarrow (``ucsql -c`` does that)."""
         try:
             statements = self.engine.parsed.get(text)
             if statements is None:
@@ -106,7 +110,7 @@ class Catalog:
             for node in statements:
                 try:
                     result = self.engine.execute(node, self.principal, params, progress=progress,
-                                                 token_id=self.token_id)
+                                                 token_id=self.token_id, as_rows=as_rows)
                 except UcsqlError as e:
                     if e.line is None:
                         e.line = node.meta.get("line")

@@ -13,6 +13,7 @@ way.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -49,7 +50,8 @@ class Settings:
 def results(catalog: Catalog, script: str, progress=None,
             single_transaction: bool = False) -> Iterator[Result]:
     """Run a ``;``-separated script statement by statement, yielding each statement's result."""
-    yield from catalog.run(script, progress=progress, single_transaction=single_transaction)
+    yield from catalog.run(script, progress=progress, single_transaction=single_transaction,
+                           as_rows=True)  # only printed: no need for Arrow (start-up time)
 
 
 _END = object()
@@ -88,7 +90,7 @@ def show(result: Result, settings: Settings) -> None:
     catalog prod." goes to stderr), so that the output stays machine-readable."""
     text = render(result, settings.format, terminal_width(settings.width), settings.expanded)
     if text:  # (JSON lines of no rows are nothing at all)
-        message_only = not result.table.num_columns
+        message_only = not result.columns
         if not message_only and page(text):
             return
         click.echo(text, err=message_only and settings.format in ("csv", "json"))
@@ -98,7 +100,6 @@ def page(text: str) -> bool:
     """Show a result taller than the terminal through $PAGER (default ``less -FRX``: it quits
     at once if the text fits, keeps colours and leaves the text on the screen), as psql does.
     Only when stdin and stdout are a terminal; PAGER='' turns it off. Returns whether it did."""
-    import os
     import shlex
     import subprocess
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
@@ -207,7 +208,6 @@ def main() -> None:
 def _open_existing(metastore: str, principal: str | None) -> Catalog:
     """The metastore file for a maintenance command: it must exist (gc of a typo must not
     create a new file)."""
-    import os
     if metastore != ":memory:" and not os.path.isfile(os.path.expanduser(metastore)):
         raise click.UsageError(f"Metastore {metastore} does not exist; give the path of an "
                                "existing metastore file.")
@@ -225,7 +225,7 @@ def _maintenance(metastore: str, principal: str | None, work) -> int:
             result, status = work(catalog)
         except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
             return report(error)
-    if result.table.num_rows:
+    if len(result):
         show(result, Settings())
     click.echo(result.message, err=status != 0)
     return status
@@ -273,7 +273,7 @@ def check_command(metastore: str, principal: str | None) -> None:
     """
     def work(catalog: Catalog):
         result = catalog.check()
-        return result, 1 if result.table.num_rows else 0
+        return result, 1 if len(result) else 0
     sys.exit(_maintenance(metastore, principal, work))
 
 
@@ -310,7 +310,9 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
     script = None
     if script_file:  # read it before opening the metastore: a bad file changes nothing
         try:
-            with click.open_file(script_file, encoding="utf-8") as f:
+            # A quoted ~/script.sql reaches us unexpanded (the shell expands only bare words).
+            path = script_file if script_file == "-" else os.path.expanduser(script_file)
+            with click.open_file(path, encoding="utf-8") as f:
                 script = f.read()
         except (OSError, UnicodeDecodeError) as e:
             raise click.BadParameter(f"cannot read {script_file}: {e}", param_hint="-f") from None

@@ -27,7 +27,7 @@ from .epoch_cache import EpochCache
 from .errors import (Cancelled, InvalidArgument, MetastoreError, NotFound, PermissionDenied,
                      UcsqlError)
 from .metastore import Metastore
-from .result import Result
+from .result import Result, plain
 from .sandbox import Sandbox
 from .storage import LocalStorage, ModelStorage
 
@@ -77,6 +77,9 @@ class Context:
     memo: dict[str, Any] = field(default_factory=dict)
     cancelled: bool = False  # set by Engine.cancel() before it interrupts the cursor
     token_id: str | None = None  # the token the caller authenticated with, for the audit row
+    # The caller only prints the result (the CLI): rows of plain types may come as Python rows,
+    # so that no Arrow is needed (ucsql.result.Result.of_rows).
+    as_rows: bool = False
 
     # -- SQL ------------------------------------------------------------------------------
     def q(self, name: str, /, **params: Any) -> list[tuple[Any, ...]]:
@@ -86,6 +89,18 @@ class Context:
     def table(self, name: str, /, **params: Any):
         """The rows of ``sql/queries/<name>.sql`` as an Arrow table."""
         return self._query(name).arrow(self.cur, _checked(params))
+
+    def result(self, name: str, /, **params: Any) -> Result:
+        """The rows of ``sql/queries/<name>.sql`` as the statement's result: Python rows when
+        the caller asked for them (``as_rows``) and every column is of a plain type, else Arrow."""
+        if not self.as_rows:
+            return Result(self.table(name, **params))
+        cur = self._query(name).execute(self.cur, _checked(params))
+        columns = [d[0] for d in cur.description]
+        types = [d[1] for d in cur.description]
+        if plain(types):
+            return Result.of_rows(columns, types, cur.fetchall())
+        return Result(cur.to_arrow_table())
 
     def one(self, name: str, /, **params: Any) -> dict[str, Any] | None:
         """The first row of a named query as a dict, or None."""
@@ -353,15 +368,16 @@ class Engine:
     def execute(self, node: exp.Expression, principal: str, params: Any = None,
                 statement: str | None = None,
                 progress: Callable[[int, int, str], None] | None = None,
-                token_id: str | None = None) -> Result:
+                token_id: str | None = None, as_rows: bool = False) -> Result:
         """Run one statement node as ``principal``. ``statement`` is the text for the audit row
         (the canonical SQL of the node when not given); ``progress(done, total, unit)`` hears
-        about long work."""
+        about long work; ``as_rows``: the result may hold Python rows instead of Arrow
+        (``Result.of_rows``), for a caller that only prints it."""
         from .handlers import handler_for, is_read  # handlers import this module
 
         ctx = Context(self, principal, params if params is not None else {},
                       statement or _canonical(node), _action_of(node), progress=progress,
-                      token_id=token_id)
+                      token_id=token_id, as_rows=as_rows)
         try:  # refusals before the handler runs are audited like any other
             names.principal_name(principal)
             _check_params(params)

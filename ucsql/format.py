@@ -170,7 +170,7 @@ def render(result, fmt: str = "table", width: int | None = None, expanded: str =
     CLI sends messages to stderr for csv and json, to keep stdout machine-readable). A table
     prints expanded (``render_expanded``) when ``expanded`` is "on", or "auto" and it is wider
     than ``width``."""
-    if not result.table.num_columns:
+    if not result.columns:
         return result.message or "OK"
     columns, rows = result.columns, result.display_rows()
     if fmt == "table":

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from .errors import InvalidArgument
 from .storage import open_regular
 
@@ -54,6 +52,7 @@ def read_mlmodel(directory: str | Path) -> dict:
         raise InvalidArgument(f"The MLmodel file in {str(path)!r} is larger than "
                               f"{MAX_MLMODEL >> 20} MB; an MLmodel file describes a model and is "
                               "a few kilobytes. Give the folder MLflow wrote.")
+    import yaml  # here, not at the top: the CLI's start-up does not need it
     try:
         meta = yaml.safe_load(data.decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:

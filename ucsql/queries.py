@@ -73,10 +73,15 @@ class Query:
         taking the result as Arrow skips parsing the text again, which costs more than the small
         results here take to copy (see the warning filter above).
         """
+        return self.execute(cursor, params).to_arrow_table()
+
+    def execute(self, cursor: duckdb.DuckDBPyConnection, params: dict[str, Any] | None = None):
+        """Run the file and return the cursor, holding the last statement's rows unread (its
+        ``description`` names their columns and types)."""
         params = params or {}
         for statement in self.statements:
             cursor.execute(statement, {k: params[k] for k in statement.named_parameters})
-        return cursor.to_arrow_table()
+        return cursor
 
 
 @functools.cache

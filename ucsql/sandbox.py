@@ -26,11 +26,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from .errors import Cancelled, InvalidArgument, UcsqlError
+
+if TYPE_CHECKING:  # pyarrow is imported when a query first runs here (start-up of the CLI)
+    import pyarrow as pa
 
 _LENGTH = struct.Struct(">Q")
 _WORKER = Path(__file__).with_name("sandbox_worker.py")
@@ -108,6 +109,7 @@ class Sandbox:
         """The answer of ``sql`` over ``tables`` (registered under their names), or a ucsql
         error: ``InvalidArgument`` past ``timeout`` seconds, ``memory`` bytes or for a query
         DuckDB refuses, ``Cancelled`` once ``cancelled()`` says so."""
+        import pyarrow as pa
         deadline = time.monotonic() + timeout
         try:
             request = pickle.dumps({"sql": sql, "params": params, "memory": memory,
@@ -178,6 +180,7 @@ class Sandbox:
 
 
 def _ipc(table: pa.Table) -> bytes:
+    import pyarrow as pa
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)

@@ -255,7 +255,7 @@ def show_grants(ctx: Context, node: exp.Expression) -> Result:
     ctx.authorize("SHOW_GRANTS", target, what=f"show the grants on {target}", subject=principal)
     if principal is not None:
         _must_be_known(ctx, principal)
-    return Result(ctx.table("show_grants_on", securable_id=target.id, principal=principal))
+    return ctx.result("show_grants_on", securable_id=target.id, principal=principal)
 
 
 def show_grants_to(ctx: Context, node: exp.Expression) -> Result:
@@ -269,7 +269,7 @@ def show_grants_to(ctx: Context, node: exp.Expression) -> Result:
             principal=ctx.principal, operation=ctx.action, securable=principal,
             missing="metastore admin")
     _must_be_known(ctx, principal)
-    return Result(ctx.table("show_grants_to", principal=principal))
+    return ctx.result("show_grants_to", principal=principal)
 
 
 def _must_be_known(ctx: Context, name: str) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import threading
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from .. import names
 from ..engine import Context
 from ..errors import InvalidArgument, PermissionDenied
-from ..result import Result
+from ..result import Result, plain
 from ..limits import query_memory, query_timeout
 from ..sandbox import memory_error, timeout_error
 from ..select_guard import guard_select
@@ -29,7 +28,7 @@ def _like(ctx: Context, node: exp.Expression) -> list[str] | None:
 
 def show_catalogs(ctx: Context, node: exp.Expression) -> Result:
     ctx.see()
-    return Result(ctx.table("show_catalogs", patterns=_like(ctx, node)))
+    return ctx.result("show_catalogs", patterns=_like(ctx, node))
 
 
 def show_schemas(ctx: Context, node: exp.Expression) -> Result:
@@ -39,7 +38,7 @@ def show_schemas(ctx: Context, node: exp.Expression) -> Result:
         ctx.authorize("SEE_CATALOG", catalog, what=f"list the schemas of {catalog}")
         catalog_id = catalog.id
     ctx.see()
-    return Result(ctx.table("show_schemas", catalog_id=catalog_id, patterns=_like(ctx, node)))
+    return ctx.result("show_schemas", catalog_id=catalog_id, patterns=_like(ctx, node))
 
 
 def show_models(ctx: Context, node: exp.Expression) -> Result:
@@ -49,17 +48,17 @@ def show_models(ctx: Context, node: exp.Expression) -> Result:
         ctx.authorize("SEE_SCHEMA", schema, what=f"list the models of {schema}")
         schema_id = schema.id
     ctx.see()
-    return Result(ctx.table("show_models", schema_id=schema_id, patterns=_like(ctx, node)))
+    return ctx.result("show_models", schema_id=schema_id, patterns=_like(ctx, node))
 
 
 def show_versions(ctx: Context, node: exp.Expression) -> Result:
     model = ctx.resolve("MODEL", node.this)
     ctx.authorize("READ_METADATA", model, what=f"list the versions of {model}")
-    return Result(ctx.table("show_versions", model_id=model.id))
+    return ctx.result("show_versions", model_id=model.id)
 
 
 def show_groups(ctx: Context, node: exp.Expression) -> Result:
-    return Result(ctx.table("show_groups"))
+    return ctx.result("show_groups")
 
 
 def show_group_members(ctx: Context, node: exp.Expression) -> Result:
@@ -68,7 +67,7 @@ def show_group_members(ctx: Context, node: exp.Expression) -> Result:
     if row is None or row["kind"] != "GROUP":
         from ..errors import NotFound
         raise NotFound(f"Group {name} does not exist. Use SHOW GROUPS.")
-    return Result(ctx.table("show_group_members", group_id=row["principal_id"]))
+    return ctx.result("show_group_members", group_id=row["principal_id"])
 
 
 _SEE = {"CATALOG": "SEE_CATALOG", "SCHEMA": "SEE_SCHEMA", "MODEL": "READ_METADATA"}
@@ -83,10 +82,10 @@ def describe(ctx: Context, node: exp.Expression) -> Result:
     version = node.args.get("version")
     if version is not None:
         number = _existing_version(ctx, target, ctx.value(version))
-        return Result(ctx.table("describe_model_version", model_id=target.id, version=number,
-                                shows_location=ctx.allowed("SEE_LOCATION", target)))
-    return Result(ctx.table("describe_securable", securable_id=target.id,
-                        extended=bool(node.args.get("extended"))))
+        return ctx.result("describe_model_version", model_id=target.id, version=number,
+                          shows_location=ctx.allowed("SEE_LOCATION", target))
+    return ctx.result("describe_securable", securable_id=target.id,
+                      extended=bool(node.args.get("extended")))
 
 
 def select(ctx: Context, node: exp.Expression) -> Result:
@@ -108,11 +107,12 @@ def select(ctx: Context, node: exp.Expression) -> Result:
         waiting = audit.write_waiting(ctx.cur)
         ctx.on_rollback(lambda: audit.restore(waiting))
     ctx.engine.metastore.ensure_views(ctx.cur, guarded.views, ctx.on_rollback)
-    ctx.see()
+    if guarded.views:  # (a query of no view reads nothing the caller's visibility decides)
+        ctx.see()
     params = ctx.params if ctx.params else None
     timeout, memory = query_timeout(), query_memory()
     if guarded.bounded or node.meta.get("bounded"):
-        return Result(_run_here(ctx, guarded.sql, params, timeout, memory))
+        return _run_here(ctx, guarded.sql, params, timeout, memory)
     # Anything else could run on past its deadline or take any amount of memory while this
     # process holds the file: it runs in the sandbox, over the caller's rows of its views.
     metastore = ctx.engine.metastore
@@ -122,21 +122,26 @@ def select(ctx: Context, node: exp.Expression) -> Result:
                                          memory=memory, cancelled=lambda: ctx.cancelled))
 
 
-def _run_here(ctx: Context, sql: str, params, timeout: float, memory: int):
+def _run_here(ctx: Context, sql: str, params, timeout: float, memory: int) -> Result:
     """A bounded query, on the metastore's own cursor: interrupted past ``timeout`` seconds,
     its answer refused once it grows past ``memory`` bytes."""
     watchdog = threading.Timer(timeout, ctx.cur.interrupt)
     watchdog.daemon = True
     watchdog.start()
     try:
-        reader = ctx.cur.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
+        relation = ctx.cur.sql(sql, params=params)
+        if ctx.as_rows and plain(relation.types):
+            return Result.of_rows(relation.columns, relation.types,
+                                  _plain_rows(ctx.cur.execute(sql, params), memory))
+        import pyarrow as pa
+        reader = relation.to_arrow_reader(_BATCH_ROWS)
         batches, size = [], 0
         for batch in reader:
             size += batch.nbytes
             if size > memory:
                 raise memory_error(memory)
             batches.append(batch)
-        return pa.Table.from_batches(batches, schema=reader.schema)
+        return Result(pa.Table.from_batches(batches, schema=reader.schema))
     except duckdb.InterruptException:
         raise timeout_error(timeout) from None
     except duckdb.OutOfMemoryException:
@@ -148,3 +153,16 @@ def _run_here(ctx: Context, sql: str, params, timeout: float, memory: int):
         raise InvalidArgument(f"The query failed: {message}") from None
     finally:
         watchdog.cancel()
+
+
+def _plain_rows(cursor: duckdb.DuckDBPyConnection, memory: int) -> list[tuple]:
+    """The rows of a query of plain columns as Python values, counted against ``memory`` as
+    Arrow would hold them (8 bytes a value, or an offset and the text's bytes)."""
+    rows, size = [], 0
+    while batch := cursor.fetchmany(_BATCH_ROWS):
+        for row in batch:
+            size += sum(8 + len(v.encode()) if isinstance(v, str) else 8 for v in row)
+        if size > memory:
+            raise memory_error(memory)
+        rows += batch
+    return rows

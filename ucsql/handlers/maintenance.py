@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from .. import gc, queries, storage
 from ..engine import Context
 from ..errors import InvalidArgument
 from ..result import Result
+
+if TYPE_CHECKING:  # imported where used: the CLI's start-up does not need Arrow
+    import pyarrow as pa
 
 
 def _admin(ctx: Context, doing: str) -> None:
@@ -181,6 +184,7 @@ def check(ctx: Context, node: exp.Expression) -> Result:
     message = (f"All {versions} READY versions have all their files, byte for byte."
                if not problems else
                f"{bad} of {versions} READY versions have missing or changed files.")
+    import pyarrow as pa
     return Result(pa.table({"model": pa.array([p[0] for p in problems], pa.string()),
                             "version": pa.array([p[1] for p in problems], pa.int64()),
                             "file": pa.array([p[2] for p in problems], pa.string()),
@@ -189,5 +193,6 @@ def check(ctx: Context, node: exp.Expression) -> Result:
 
 
 def _table(rows: list[tuple], columns: tuple[str, ...]) -> pa.Table:
+    import pyarrow as pa
     return pa.table({c: pa.array([r[i] for r in rows], pa.string())
                      for i, c in enumerate(columns)})

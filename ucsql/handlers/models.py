@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import functools
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -16,6 +16,9 @@ from ..metastore import record_manifest
 from ..mlmodel import read_mlmodel
 from ..result import Result
 from .namespace import _existing_version
+
+if TYPE_CHECKING:  # imported where used: a statement that needs no Arrow starts faster
+    import pyarrow as pa
 
 
 def add_model_version(ctx: Context, node: exp.Expression) -> Result:
@@ -65,6 +68,7 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
                  "status": "READY", "status_message": None, "created_by": ctx.principal,
                  "content_digest": digest,
                  "tags": dict(sorted(tags)), "aliases": [], **row}
+    import pyarrow as pa
     return Result(pa.table({"name": [model.full_name], "version": [version]}),
                   f"Created version {version} of model {model.full_name}.", described)
 
@@ -76,6 +80,7 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
 
     Needs what ADD VERSION ... FROM MODEL needs: CREATE_MODEL_VERSION on the model and EXECUTE on
     the source version's model."""
+    import pyarrow as pa
     model = ctx.resolve("MODEL", node.this)
     ctx.authorize("CREATE_MODEL_VERSION", model, what=f"add versions to {model}")
     src, number, row = _source_version(ctx, node)
@@ -98,12 +103,16 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
                   f"Imported {rows.num_rows} versions ({first}-{last}) of model {model.full_name}.")
 
 
-_IMPORT_SCHEMA = pa.schema([("n", pa.int64()), ("source", pa.string()), ("run_id", pa.string()),
-                            ("comment", pa.string()), ("tags", pa.map_(pa.string(), pa.string()))])
+@functools.cache
+def _import_schema() -> pa.Schema:
+    import pyarrow as pa
+    return pa.schema([("n", pa.int64()), ("source", pa.string()), ("run_id", pa.string()),
+                      ("comment", pa.string()), ("tags", pa.map_(pa.string(), pa.string()))])
 
 
 def _import_rows(table) -> pa.Table:
     """The caller's table checked and put in the shape import_model_versions.sql reads."""
+    import pyarrow as pa
     if not isinstance(table, pa.Table) or "source" not in table.column_names:
         raise InvalidArgument("import_versions takes a pyarrow Table with a 'source' column (and "
                               "optionally run_id, comment, tags as map<string, string>).")
@@ -124,7 +133,7 @@ def _import_rows(table) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
             raise InvalidArgument(f"import_versions: column {name} must be {type_}: {e}") from None
 
-    tags = column("tags", _IMPORT_SCHEMA.field("tags").type)
+    tags = column("tags", _import_schema().field("tags").type)
     for i, entries in enumerate(tags.to_pylist()):
         if entries and len(entries) > names.MAX_TAGS:
             raise InvalidArgument(f"import_versions: row {i} has {len(entries)} tags; a version "
@@ -135,7 +144,7 @@ def _import_rows(table) -> pa.Table:
     for text in comments.to_pylist():
         names.comment(text)
     return pa.table([pa.array(range(table.num_rows), pa.int64()), column("source", pa.string()),
-                     column("run_id", pa.string()), comments, tags], schema=_IMPORT_SCHEMA)
+                     column("run_id", pa.string()), comments, tags], schema=_import_schema())
 
 
 def _version_source(ctx: Context, node: exp.Expression):
@@ -275,7 +284,7 @@ def get_model(ctx: Context, node: exp.Expression) -> Result:
     """GET MODEL m: the registered model's metadata (needs what seeing it needs)."""
     model = ctx.resolve("MODEL", node.this)
     ctx.authorize("READ_METADATA", model, what=f"read {model}")
-    return Result(ctx.table("get_model", model_id=model.id, full_name=model.full_name))
+    return ctx.result("get_model", model_id=model.id, full_name=model.full_name)
 
 
 def get_model_version(ctx: Context, node: exp.Expression) -> Result:
@@ -293,8 +302,8 @@ def get_model_version(ctx: Context, node: exp.Expression) -> Result:
     else:
         number = _existing_version(ctx, model, ctx.value(node.args.get("version")))
     ctx.audit_name = f"{model.full_name} version {number}"
-    return Result(ctx.table("get_model_version", model_id=model.id, version=number,
-                            full_name=model.full_name))
+    return ctx.result("get_model_version", model_id=model.id, version=number,
+                            full_name=model.full_name)
 
 
 def drop_model_version(ctx: Context, node: exp.Expression) -> Result:

@@ -86,9 +86,9 @@ def _days(value) -> int:
 def show_tokens(ctx: Context, node: exp.Expression) -> Result:
     if node.args.get("principal") is None and ctx.is_admin():
         ctx.audit_kind, ctx.audit_name = "METASTORE", "metastore"
-        return Result(ctx.table("show_tokens", principal_id=None))
+        return ctx.result("show_tokens", principal_id=None)
     _, principal_id = _user(ctx, node)
-    return Result(ctx.table("show_tokens", principal_id=principal_id))
+    return ctx.result("show_tokens", principal_id=principal_id)
 
 
 def drop_token(ctx: Context, node: exp.Expression) -> Result:
