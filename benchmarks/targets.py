@@ -84,10 +84,18 @@ def guard(result: dict) -> list[dict]:
                  stopped <= 4)]
 
 
+def cold_start(result: dict) -> list[dict]:
+    from benchmarks.cold_start import target
+    goal, measured, met = target(result)
+    return [_row(f'ucsql FILE -c "SELECT 1" within {result["target_s"]:g} s of python -c '
+                 f'"import duckdb" (<= {goal:.2f} s wall)', f"{measured:.2f} s", met)]
+
+
 def evaluate(sections: dict) -> list[dict]:
     out = []
     for name, fn in [("registry", registry), ("governance", governance),
-                     ("analytics", analytics), ("concurrency", concurrency), ("guard", guard)]:
+                     ("analytics", analytics), ("concurrency", concurrency), ("guard", guard),
+                     ("cold_start", cold_start)]:
         if name in sections:
             out += fn(sections[name])
     return out

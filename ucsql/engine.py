@@ -110,6 +110,7 @@ class Context:
     def _query(self, name: str) -> queries.Query:
         query = queries.load(f"queries/{name}")
         self.changed |= query.bumps
+        self.engine.metastore.prepare(self.cur, query.needs, self.on_rollback)
         return query
 
     def _cached(self, kind: str, key: tuple) -> tuple[tuple | None, Any]:
@@ -135,21 +136,27 @@ class Context:
             self._remember("names", full, row)
         return row
 
-    def see(self) -> None:
+    def see(self, locations: bool = False) -> None:
         """Make this cursor's ucsql_visible_now hold what the caller may see, for the views and
-        lists that filter on it (sql/queries/refresh_visible.sql). It is refilled only when the
-        caller or an epoch changed since it was last filled on this cursor."""
+        lists that filter on it (sql/queries/refresh_visible.sql), and with ``locations`` also
+        which storage locations it may see (sql/queries/refresh_visible_locations.sql; until
+        then none is shown). Each is refilled only when the caller or an epoch changed since it
+        was last filled on this cursor."""
         if not self.changed and self.epochs is None:
             self.epochs = self.one("epochs")
         key = None if self.changed else (self.principal, self.epochs["names"],
                                          self.epochs["policy"])
         state = self.engine.metastore.cursor_state(self.cur)
-        if key is not None and state.get("visible") == key:
-            return
-        self.q("refresh_visible", principal=self.principal)
-        state["visible"] = key
-        # Rolled back, the table is back to an older content: refill next time.
-        self.on_rollback(lambda: state.pop("visible", None))
+        if key is None or state.get("visible") != key:
+            self.q("refresh_visible", principal=self.principal)
+            state["visible"] = key
+            state.pop("locations", None)
+            # Rolled back, the table is back to an older content: refill next time.
+            self.on_rollback(lambda: state.pop("visible", None))
+        if locations and (key is None or state.get("locations") != key):
+            self.q("refresh_visible_locations", principal=self.principal)
+            state["locations"] = key
+            self.on_rollback(lambda: state.pop("locations", None))
 
     # -- values -----------------------------------------------------------------------------
     def value(self, node: exp.Expression | None) -> Any:
@@ -348,7 +355,7 @@ class Engine:
         try:
             with self.metastore.lease():
                 try:
-                    with self.metastore.transaction():
+                    with self.metastore.transaction(prepared=False):
                         yield
                 except duckdb.TransactionException as e:  # the commit met a concurrent change
                     _run_all(script.on_rollback)
@@ -407,8 +414,8 @@ class Engine:
             ctx.epochs = None
             ctx.changed.clear()
             try:
-                with (contextlib.nullcontext(self.metastore.cursor()) if script
-                      else self.metastore.transaction()) as cur:
+                with (contextlib.nullcontext(self.metastore.cursor(prepared=False)) if script
+                      else self.metastore.transaction(prepared=False)) as cur:
                     ctx.cur = cur
                     with self._running_lock:
                         self._running[id(ctx)] = ctx
@@ -501,7 +508,7 @@ class Engine:
             with self.metastore.lease(wait=False):
                 waiting: list = []
                 try:
-                    with self.metastore.transaction() as cur:
+                    with self.metastore.transaction(prepared=False) as cur:
                         waiting = audit.write_waiting(cur, row)
                 except BaseException:
                     audit.restore(waiting)  # the commit failed: the reads' rows wait for the next try

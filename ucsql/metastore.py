@@ -447,8 +447,11 @@ class Metastore:
         self._kept_open.clear()
 
     # -- cursors and transactions ----------------------------------------------------------
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """This thread's cursor on the open file, prepared with the session macros on first use.
+    def cursor(self, prepared: bool = True) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the open file, with every session macro of ``sql/session``
+        made on it (``prepared=False``: only those made so far; the engine makes the ones a
+        statement needs with ``prepare``, since making all of them costs more than a short
+        statement does).
 
         Use it inside ``lease()``; outside one the file is opened for a moment (released when
         idle), which suits a quick look but not a long read."""
@@ -460,16 +463,30 @@ class Metastore:
                 if self._leases == 0:
                     self._release_soon()
             state = getattr(self._local, "state", None)
-            if state is not None and state[0] == self._generation:
-                return state[1]
-            cur = self._con.cursor()
-            self._cursors.append(cur)
+            if state is None or state[0] != self._generation:
+                cur = self._con.cursor()
+                self._cursors.append(cur)
+                state = None
             generation = self._generation
-        for name in queries.names("session"):
-            queries.run(cur, name)
-        queries.run(cur, "queries/set_default_root", default_root=str(self.storage_root))
-        self._local.state = (generation, cur, set(), {})
-        return cur
+        if state is None:
+            queries.run(cur, "queries/set_default_root", default_root=str(self.storage_root))
+            state = self._local.state = (generation, cur, set(), {}, set())
+        if prepared:
+            self.prepare(state[1], queries.names("session"))
+        return state[1]
+
+    def prepare(self, cur: duckdb.DuckDBPyConnection, sessions,
+                on_rollback: Callable[[Callable[[], None]], None] | None = None) -> None:
+        """Make the ``sql/session`` objects named (``Query.needs``) on this thread's cursor, each
+        once. Made inside a transaction that is rolled back, they are gone with it:
+        ``on_rollback`` hears how to forget that they were made."""
+        made = self._local.state[4]
+        for name in sessions:
+            if name not in made:
+                queries.run(cur, name)
+                made.add(name)
+                if on_rollback is not None:
+                    on_rollback(lambda name=name: made.discard(name))
 
     def cursor_state(self, cur: duckdb.DuckDBPyConnection) -> dict:
         """Facts the engine keeps about what this thread's cursor holds (e.g. whose
@@ -485,7 +502,9 @@ class Metastore:
         made = self._local.state[2]
         for schema, view in views:
             if (schema, view) not in made:
-                queries.run(cur, f"views/{schema}/{view}")
+                query = queries.load(f"views/{schema}/{view}")
+                self.prepare(cur, query.needs, on_rollback)
+                query.run(cur)
                 made.add((schema, view))
                 on_rollback(lambda key=(schema, view): made.discard(key))
 
@@ -503,10 +522,11 @@ class Metastore:
         return cur.sql(f'SELECT {listed} FROM temp.main."{internal}"').to_arrow_table()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A transaction on this thread's cursor: committed if the block succeeds, else rolled back."""
+    def transaction(self, prepared: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A transaction on this thread's cursor: committed if the block succeeds, else rolled
+        back. ``prepared``: as for ``cursor``."""
         with self.lease():
-            cur = self.cursor()
+            cur = self.cursor(prepared)
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur

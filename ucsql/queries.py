@@ -41,12 +41,44 @@ class Query:
     def __init__(self, name: str, text: str):
         self.name = name
         self.text = text
-        self.statements = duckdb.extract_statements(text)
-        self.parameters = set().union(*(s.named_parameters for s in self.statements))
+        self._statements: list | None = None  # parsed on first use (_parsed)
         # The epochs it bumps (migration 0003): after running it, the engine stops reusing
         # cached answers of those kinds for the rest of the transaction.
         self.bumps = set(re.findall(r"UPDATE ucsql_epoch SET value = value \+ 1 WHERE name = '(\w+)'",
                                     text))
+        self._needs: tuple[str, ...] | None = None
+
+    def _parsed(self, cursor: duckdb.DuckDBPyConnection | None = None) -> list:
+        """The statements, parsed once, by the connection at hand when there is one:
+        ``duckdb.extract_statements`` would first open DuckDB's default in-memory database,
+        which costs a short command a tenth of its start-up."""
+        if self._statements is None:
+            self._statements = (cursor or duckdb).extract_statements(self.text)
+        return self._statements
+
+    @property
+    def statements(self) -> list:
+        return self._parsed()
+
+    @property
+    def parameters(self) -> set[str]:
+        """The ``$name`` parameters of its statements."""
+        return set().union(*(s.named_parameters for s in self._parsed()))
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The ``sql/session`` files (names, in file order) whose TEMP objects this query uses,
+        directly or through others: a cursor makes only those, on first use (start-up time)."""
+        if self._needs is None:
+            defined = _session_objects()
+            body = re.sub(r"--[^\n]*", "", self.text)
+            direct = {file for file, pattern in defined.items()
+                      if file != self.name and pattern.search(body)}
+            closure = set(direct)
+            for file in direct:
+                closure.update(load(file).needs)
+            self._needs = tuple(sorted(closure))
+        return self._needs
 
     def run(self, cursor: duckdb.DuckDBPyConnection, params: dict[str, Any] | None = None):
         """Run every statement; return the last one's rows as ``(column names, rows)``.
@@ -56,11 +88,12 @@ class Query:
         result.
         """
         params = params or {}
-        missing = self.parameters - params.keys()
+        statements = self._parsed(cursor)
+        missing = set().union(*(s.named_parameters for s in statements)) - params.keys()
         if missing:
             raise KeyError(f"sql/{self.name}.sql needs parameters {sorted(missing)}")
         columns, rows = [], []
-        for statement in self.statements:
+        for statement in statements:
             cursor.execute(statement, {k: params[k] for k in statement.named_parameters})
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
@@ -79,7 +112,7 @@ class Query:
         """Run the file and return the cursor, holding the last statement's rows unread (its
         ``description`` names their columns and types)."""
         params = params or {}
-        for statement in self.statements:
+        for statement in self._parsed(cursor):
             cursor.execute(statement, {k: params[k] for k in statement.named_parameters})
         return cursor
 
@@ -91,6 +124,18 @@ def load(name: str) -> Query:
     if not path.is_file():
         raise FileNotFoundError(f"ucsql is missing its SQL file sql/{name}.sql; reinstall ucsql")
     return Query(name, path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _session_objects() -> dict[str, re.Pattern]:
+    """Each ``sql/session`` file -> a pattern matching the names of the TEMP objects it makes."""
+    found = {}
+    for name in names("session"):
+        made = re.findall(r"CREATE\s+OR\s+REPLACE\s+TEMP\s+(?:MACRO|TABLE|VIEW)\s+(\w+)",
+                          load(name).text, re.IGNORECASE)
+        if made:
+            found[name] = re.compile(r"\b(?:" + "|".join(made) + r")\b", re.IGNORECASE)
+    return found
 
 
 def run(cursor: duckdb.DuckDBPyConnection, name: str, /, **params: Any):

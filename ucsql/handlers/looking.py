@@ -7,7 +7,7 @@ import threading
 import duckdb
 from sqlglot import exp
 
-from .. import names
+from .. import names, queries
 from ..engine import Context
 from ..errors import InvalidArgument, PermissionDenied
 from ..result import Result, plain
@@ -108,7 +108,7 @@ def select(ctx: Context, node: exp.Expression) -> Result:
         ctx.on_rollback(lambda: audit.restore(waiting))
     ctx.engine.metastore.ensure_views(ctx.cur, guarded.views, ctx.on_rollback)
     if guarded.views:  # (a query of no view reads nothing the caller's visibility decides)
-        ctx.see()
+        ctx.see(locations=any(_shows_locations(view) for view in guarded.views))
     params = ctx.params if ctx.params else None
     timeout, memory = query_timeout(), query_memory()
     if guarded.bounded or node.meta.get("bounded"):
@@ -120,6 +120,11 @@ def select(ctx: Context, node: exp.Expression) -> Result:
               for view in guarded.views}
     return Result(ctx.engine.sandbox.run(guarded.sql, params, tables, timeout=timeout,
                                          memory=memory, cancelled=lambda: ctx.cancelled))
+
+
+def _shows_locations(view: tuple[str, str]) -> bool:
+    """Whether a system view shows storage locations (reads ucsql_visible_now.shows_location)."""
+    return "shows_location" in queries.load(f"views/{view[0]}/{view[1]}").text
 
 
 def _run_here(ctx: Context, sql: str, params, timeout: float, memory: int) -> Result:

@@ -111,7 +111,7 @@ def authenticate(engine: Engine, token: str) -> tuple[str, str]:
     token_id, secret = match.groups() if match else (None, "")
     row = None
     if token_id is not None:
-        with engine.metastore.transaction() as cur:
+        with engine.metastore.transaction(prepared=False) as cur:
             _, rows = queries.run(cur, "queries/token_by_id", token_id=token_id)
             row = rows[0] if rows else None
     principal, stored, live = row if row else (None, _NO_SUCH_SECRET, False)
