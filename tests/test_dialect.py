@@ -795,6 +795,8 @@ REFUSED = [
     ("CHECKPOINT", "CHECKPOINT"),
     ("FORCE CHECKPOINT", "CHECKPOINT"),
     ("VACUUM", "VACUUM"),
+    ("BACKUP TO 'copy.duckdb'", "BACKUP"),
+    ("RESTORE FROM 'copy.duckdb'", "RESTORE"),
     ("BEGIN TRANSACTION", "BEGIN"),
     ("COMMIT", "COMMIT"),
     ("ROLLBACK", "ROLLBACK"),
@@ -837,7 +839,9 @@ INSTEAD = {"CREATE TABLE": "CREATE MODEL", "CREATE VIEW": "CREATE MODEL",
            "ALTER VIEW": "ALTER MODEL",
            "SHOW TABLES": "SHOW MODELS", "SHOW VIEWS": "system views",
            "SHOW COLUMNS": "LIMIT 0", "SHOW FUNCTIONS": "SHOW MODELS",
-           "DESCRIBE": "DESCRIBE CATALOG, SCHEMA or MODEL", "DESCRIBE TABLE": "DESCRIBE MODEL"}
+           "DESCRIBE": "DESCRIBE CATALOG, SCHEMA or MODEL", "DESCRIBE TABLE": "DESCRIBE MODEL",
+           "BACKUP": "ucsql backup METASTORE DEST", "RESTORE": "ucsql backup opens as it is",
+           "VACUUM": "ucsql gc METASTORE", "CHECKPOINT": "checkpoints the file by itself"}
 
 
 @pytest.mark.parametrize("sql", ["SHOW TABLES", "SHOW VIEWS", "CREATE TABLE t (a INT)",

@@ -1286,7 +1286,8 @@ _REFUSED = {
     "CHECKPOINT", "VACUUM", "ANALYZE", "OPTIMIZE", "BEGIN", "START", "COMMIT", "END", "ROLLBACK",
     "ABORT", "SAVEPOINT", "RELEASE", "EXPLAIN", "SUMMARIZE", "TABLE", "PIVOT", "UNPIVOT",
     "PREPARE", "EXECUTE", "DEALLOCATE", "REFRESH", "CACHE", "UNCACHE", "MSCK", "LIST", "PUT",
-    "GET", "REMOVE", "RENAME", "FETCH", "DECLARE", "LOCK", "UNLOCK", "KILL",
+    "GET", "REMOVE", "RENAME", "FETCH", "DECLARE", "LOCK", "UNLOCK", "KILL", "BACKUP",
+    "RESTORE",
 }  # fmt: skip
 # A WITH can lead into a data change, which only DuckDB's parser finds.
 _DML_KINDS = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE", exp.Merge: "MERGE"}
@@ -1303,6 +1304,13 @@ _INSTEAD = {
     "SHOW FUNCTIONS": "ucsql holds models: SHOW MODELS [IN catalog.schema].",
     "SHOW TAGS": "tags are shown by DESCRIBE MODEL name and in the system views' tags columns.",
     "DESCRIBE": "say what to describe: DESCRIBE CATALOG, SCHEMA or MODEL name [VERSION n].",
+    # Maintenance is done by commands, outside any script (and so never inside a -1 one).
+    "BACKUP": "copy the metastore and its model files with the command "
+              "ucsql backup METASTORE DEST (Catalog.backup in Python).",
+    "RESTORE": "a copy made by ucsql backup opens as it is: ucsql DEST.",
+    "VACUUM": "ucsql gc METASTORE removes model files no version needs; DuckDB compacts the "
+              "file by itself.",
+    "CHECKPOINT": "DuckDB checkpoints the file by itself when ucsql lets go of it.",
 }
 
 
