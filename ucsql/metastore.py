@@ -227,13 +227,16 @@ class Metastore:
         """Create or migrate the schema; each migration and its version row in one transaction."""
         cur = self._con.cursor()
         try:
-            tables = [r[0] for r in queries.run(cur, "queries/database_tables")[1]]
-            if tables and "ucsql_schema_version" not in tables:
-                raise MetastoreError(
-                    f"{self.path} is a DuckDB database but not a ucsql metastore (it has tables "
-                    f"{', '.join(tables[:5])}). Give a new file name to create a metastore.")
-            current = (queries.run(cur, "queries/schema_version")[1][0][0]
-                       if tables else 0)
+            try:  # one query on an existing metastore, the usual case (start-up time)
+                current = queries.run(cur, "queries/schema_version")[1][0][0]
+            except duckdb.CatalogException:  # no version table: a new file, or not ucsql's
+                tables = [r[0] for r in queries.run(cur, "queries/database_tables")[1]]
+                if tables:
+                    raise MetastoreError(
+                        f"{self.path} is a DuckDB database but not a ucsql metastore (it has "
+                        f"tables {', '.join(tables[:5])}). Give a new file name to create a "
+                        "metastore.") from None
+                current = 0
             newest = code_schema_version()
             if current > newest:
                 raise MetastoreError(

@@ -1,2 +1,3 @@
--- Which schema version is this metastore file at? (Run only when ucsql_schema_version exists.)
+-- Which schema version is this metastore file at? Asked first on opening; where the table does
+-- not exist (a new file, or not a metastore) sql/queries/database_tables.sql tells which.
 SELECT max(version) AS version FROM ucsql_schema_version;
