@@ -155,4 +155,13 @@ def render(r: dict) -> str:
                    ["stage", "ms"],
                    [[name, ms] for name, ms in zip(STAGE_NAMES, r["stages_ms"])]
                    + [["total", sum(r["stages_ms"])]])
-    return head + "\n\n" + stages
+    ms = r["stages_ms"]
+    over = sum(ms[1:])
+    note = (f"Over import duckdb: {over:.0f} ms in one process (budget {1000 * r['target_s']:.0f}"
+            f" ms): sqlglot's import {ms[1]:.0f}, ucsql's own modules and click {ms[2]:.0f}, "
+            f"DuckDB opening and closing the file {ms[3] + ms[5]:.0f}, the statement "
+            f"{ms[4]:.0f}.")
+    if ms[1] > 1000 * r["target_s"]:
+        note += (" sqlglot alone exceeds the budget: every statement is parsed by the ucsql "
+                 "dialect (a sqlglot subclass) and every SELECT checked on its sqlglot tree.")
+    return head + "\n\n" + stages + "\n" + note
