@@ -200,6 +200,7 @@ def main() -> None:
     ucsql gc METASTORE [--yes]           remove model files no version needs
     ucsql backup METASTORE DEST          a consistent copy of the metastore and its files
     ucsql check METASTORE                every version's files, byte for byte
+    ucsql serve METASTORE                serve it over HTTP (MLflow's API and UI, tokens)
 
     Example: ucsql models.duckdb -c "CREATE CATALOG prod; SHOW CATALOGS"
     """
@@ -275,6 +276,50 @@ def check_command(metastore: str, principal: str | None) -> None:
         result = catalog.check()
         return result, 1 if len(result) else 0
     sys.exit(_maintenance(metastore, principal, work))
+
+
+@main.command("serve")
+@click.argument("metastore")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface; add --allowed-hosts).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False),
+              help="TLS certificate (PEM); with --keyfile the server speaks https.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False),
+              help="The certificate's private key (PEM).")
+@click.option("--allowed-hosts", metavar="HOSTS",
+              help="Comma-separated Host header values clients may use (MLflow's check; "
+                   "default: localhost only).")
+@click.option("--backend-store-uri", metavar="URI",
+              help="MLflow's tracking store for runs (default: sqlite beside the metastore).")
+def serve_command(metastore: str, host: str, port: int, certfile: str | None,
+                  keyfile: str | None, allowed_hosts: str | None,
+                  backend_store_uri: str | None) -> None:
+    """Serve METASTORE to a team over HTTP: MLflow's REST API and web UI with ucsql as the
+    registry. Every request needs a token (CREATE TOKEN); it runs as the token's principal.
+    The server holds the file until it stops (Ctrl-C). Needs: pip install 'ucsql[server]'.
+
+    Example: ucsql serve models.duckdb --port 8080, then on a training machine
+    MLFLOW_TRACKING_URI=http://HOST:8080 MLFLOW_TRACKING_TOKEN=<token> python train.py
+    """
+    if (certfile is None) != (keyfile is None):
+        raise click.UsageError("Give both --certfile and --keyfile for https, or neither.")
+    try:
+        catalog = _open_existing(metastore, None)
+    except UcsqlError as error:
+        sys.exit(report(error))
+    from . import server
+
+    def ready(url: str) -> None:
+        click.echo(f"Serving {catalog.path} at {url} (MLflow UI and REST API; every request "
+                   "needs a token). Ctrl-C stops.", err=True)
+    with catalog:
+        try:
+            server.serve(catalog, host=host, port=port, certfile=certfile, keyfile=keyfile,
+                         tracking_uri=backend_store_uri, allowed_hosts=allowed_hosts,
+                         ready=ready)
+        except UcsqlError as error:
+            sys.exit(report(error))
 
 
 @main.command("sql", context_settings={"help_option_names": ["-h", "--help"]})

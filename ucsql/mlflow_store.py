@@ -41,11 +41,11 @@ from mlflow.store.model_registry.abstract_store import AbstractStore
 from sqlglot import exp
 
 from . import dialect as d
-from . import names
+from . import names, serving
 from .api import Catalog, connect, default_principal
 from .engine import record_refusal
 from .epoch_cache import EpochCache
-from .errors import InvalidArgument, PermissionDenied, UcsqlError
+from .errors import InvalidArgument, PermissionDenied, Unauthenticated, UcsqlError
 from .mlflow_wording import PROMPTS, STAGES, WEBHOOKS, in_mlflow_terms, one_line
 from .result import Result
 
@@ -169,16 +169,38 @@ class UcsqlRegistryStore(AbstractStore):
         self._searches = EpochCache(capacity=256)  # compiled searches (see _compiled)
         # The model create_registered_model made last, per thread (see _first_version_failed).
         self._made = threading.local()
+        # Inside ``ucsql serve`` the server already holds the file: use its metastore (a
+        # second opening in the same process would wait for the server's own lock).
+        self._server = serving.served(self.path)
         try:
-            self._catalog = connect(self.path, default_principal())
+            self._catalog = (self._server.catalog if self._server is not None
+                             else connect(self.path, default_principal()))
         except UcsqlError as e:
             raise _error(e.message, e.code) from None
 
     # -- plumbing -------------------------------------------------------------------------
     @property
     def catalog(self) -> Catalog:
-        """The metastore as the current caller (read per call: UCSQL_PRINCIPAL may change)."""
-        return self._catalog.as_principal(default_principal())
+        """The metastore as the current caller, read per call: ``UCSQL_PRINCIPAL`` (it may
+        change), or, inside a server, the principal of the request's token. A server never
+        falls back to the process's own user: a call outside any request is refused."""
+        if self._server is None:
+            return self._catalog.as_principal(default_principal())
+        caller = serving.CALLER.get()
+        if caller is None:
+            raise _error("This call came with no token: the server acts only for a "
+                         "request's token holder.", Unauthenticated.code)
+        return caller.catalog
+
+    def _caller_name(self) -> str:
+        try:
+            return self.catalog.principal
+        except MlflowException:
+            return "(no token)"
+
+    def _caller_token(self) -> str | None:
+        caller = serving.CALLER.get() if self._server is not None else None
+        return caller.catalog.token_id if caller is not None else None
 
     def _run(self, node: exp.Expression, params=None) -> Result:
         return self.catalog.execute(node, params)
@@ -186,10 +208,10 @@ class UcsqlRegistryStore(AbstractStore):
     def _audit_refusal(self, method, args, kwargs, error: UcsqlError) -> None:
         """Audit a call the façade refused before any statement ran."""
         statement, model = _call_text(method, args, kwargs)
-        record_refusal(self._catalog.engine, default_principal(), method.__name__.upper(),
+        record_refusal(self._catalog.engine, self._caller_name(), method.__name__.upper(),
                        statement, "DENIED" if isinstance(error, PermissionDenied) else "FAILED",
                        in_mlflow_terms(error.message), securable_kind="MODEL" if model else None,
-                       securable_name=model)
+                       securable_name=model, token_id=self._caller_token())
 
     def _tracking_client(self):
         from mlflow.tracking import MlflowClient
@@ -401,10 +423,22 @@ class UcsqlRegistryStore(AbstractStore):
         except Exception:  # noqa: BLE001 - not resolvable here: MLflow's download will say why
             return None
         parsed = urllib.parse.urlparse(uri)
+        if parsed.scheme == "mlflow-artifacts" and self._server is not None:
+            return self._uploaded_folder(parsed.path)
         if parsed.scheme not in ("", "file") or parsed.netloc not in ("", "localhost"):
             return None
         path = urllib.request.url2pathname(parsed.path) if parsed.scheme else uri
         return path if os.path.isdir(path) else None
+
+    def _uploaded_folder(self, path: str) -> str | None:
+        """Inside a server, an ``mlflow-artifacts:/<path>`` location (where a stock client's
+        log_model uploaded the files, through MLflow's artifact proxy) is a folder under the
+        server's artifacts root; MLflow's own download would need an http tracking URI."""
+        root = self._server.artifacts_root.resolve()
+        folder = (root / urllib.parse.unquote(path).lstrip("/")).resolve()
+        if root not in folder.parents or not folder.is_dir():
+            return None
+        return str(folder)
 
     def _run_of_logged_model(self, model_id) -> str | None:
         """log_model passes run_id=None and the logged model's id: the run is the model's."""
@@ -480,6 +514,12 @@ class UcsqlRegistryStore(AbstractStore):
         """A ``ucsql://`` URI that UcsqlArtifactRepository serves by copying the managed files
         out (after an EXECUTE check), so loading never writes into them."""
         mv = self.get_model_version(name, version)
+        caller = serving.CALLER.get() if self._server is not None else None
+        if caller is not None:
+            # A remote stock client has no ucsql:// repository: hand it the server's own
+            # download route, in the shape MLflow's HttpArtifactRepository lists and fetches.
+            quoted = urllib.parse.quote(mv.name, safe="")
+            return f"{caller.base_url}/ucsql/files/{quoted}/{mv.version}/mlflow-artifacts/artifacts"
         query = urllib.parse.urlencode({"model": mv.name, "version": mv.version})
         return f"ucsql://{urllib.parse.quote(self.path)}?{query}"
 
@@ -598,19 +638,26 @@ class UcsqlArtifactRepository(ArtifactRepository):
         mv = store.run_node(d.GetModelVersion(this=_name(self.model), version=_lit(self.version)))
         self.root = Path(mv[0]["storage_location"])
 
+    def local_file(self, path: str | None) -> Path:
+        """The file (or folder) ``path`` of the version's files, for a server to send; a path
+        outside them is refused and audited."""
+        return self._local(path)
+
     def _local(self, path: str | None) -> Path:
         root = self.root.resolve()
         local = (self.root / (path or "")).resolve()
         if local != root and root not in local.parents:
-            message = (f"Permission denied: {default_principal()} cannot read "
+            who = self.store._caller_name()
+            message = (f"Permission denied: {who} cannot read "
                        f"{names.shown(str(path), 200)}: it is outside the files of "
                        f"{self.model} version {self.version}. Give a path inside the version's "
                        "files, as list_artifacts names them.")
-            record_refusal(self.store._catalog.engine, default_principal(), "DOWNLOAD_ARTIFACT",
+            record_refusal(self.store._catalog.engine, who, "DOWNLOAD_ARTIFACT",
                            f"-- download {names.shown(str(path), 200)} of {self.model} "
                            f"version {self.version}", "DENIED", message,
                            securable_kind="MODEL",
-                           securable_name=f"{self.model} version {self.version}")
+                           securable_name=f"{self.model} version {self.version}",
+                           token_id=self.store._caller_token())
             raise _error(message, "PERMISSION_DENIED")
         return local
 

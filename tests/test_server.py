@@ -1,0 +1,218 @@
+"""``ucsql serve`` (issue 13): a real server on 127.0.0.1, reached by the stock MLflow client in
+other processes that cannot import ucsql, with tokens, privileges and audit as through SQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import requests
+
+import ucsql
+
+pytest.importorskip("flask", reason="the server needs the 'server' extra (full mlflow)")
+
+ROUTES = [
+    "/",
+    "/health",
+    "/api/2.0/mlflow/registered-models/search",
+    "/ajax-api/2.0/mlflow/registered-models/search",
+    "/api/2.0/mlflow/experiments/search?max_results=10",
+    "/api/2.0/mlflow-artifacts/artifacts",
+    "/ucsql/files/main.default.iris/1/mlflow-artifacts/artifacts",
+    "/ucsql/files/main.default.iris/1/mlflow-artifacts/artifacts/MLmodel",
+    "/model-versions/get-artifact?name=main.default.iris&version=1&path=MLmodel",
+    "/static-files/favicon.ico",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``ucsql serve`` in its own process, and the tokens made for it beforehand."""
+
+    def __init__(self, folder):
+        self.path = str(folder / "team.duckdb")
+        with ucsql.connect(self.path, principal="alice") as cat:
+            cat.sql("CREATE USER bob; CREATE USER carol; "
+                    "GRANT USE CATALOG ON CATALOG main TO bob; "
+                    "GRANT USE SCHEMA, EXECUTE ON SCHEMA main.default TO bob")
+            self.tokens = {who: cat.sql(f"CREATE TOKEN FOR {who}").details["token"]
+                           for who in ("alice", "bob", "carol")}
+            dropped = cat.sql("CREATE TOKEN FOR bob").details["token"]
+            cat.sql("DROP TOKEN ?", [dropped.split("_")[1]])
+            self.dropped = dropped
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ucsql", "serve", self.path, "--port", self.url.rsplit(":", 1)[1]],
+            stderr=subprocess.PIPE, text=True, cwd=folder)
+        self.banner = self.process.stderr.readline()  # the first line says it listens
+        assert self.banner.startswith("Serving "), self.banner + self.process.stderr.read()
+
+    def get(self, route: str, token: str | None = None, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.get(self.url + route, headers=headers, timeout=60, **kwargs)
+
+    def client(self, who: str, script: str) -> dict:
+        """Run ``script`` as a training job on another machine would: the stock MLflow client,
+        two environment variables, and no ucsql to import. It prints one JSON line."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "UCSQL_"))}
+        env.update(MLFLOW_TRACKING_URI=self.url, MLFLOW_TRACKING_TOKEN=self.tokens[who],
+                   PYTHONWARNINGS="ignore")
+        prelude = ("import sys, json\n"
+                   "sys.modules['ucsql'] = None  # not installed on the client's machine\n")
+        done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(script)],
+                              env=env, capture_output=True, text=True, timeout=300,
+                              cwd=os.path.dirname(self.path))
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+        return self.process.stderr.read()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("serve"))
+    yield s
+    s.stop()
+
+
+def test_every_route_answers_401_without_a_valid_token(server):
+    valid = server.tokens["bob"]
+    flipped = valid[:-1] + ("A" if valid[-1] != "A" else "B")
+    for route in ROUTES:
+        for token in (None, "nonsense", flipped, server.dropped, valid + "x"):
+            answer = server.get(route, token)
+            assert answer.status_code == 401, (route, token, answer.text[:200])
+            assert answer.json()["error_code"] == "UNAUTHENTICATED"
+            assert "Basic" in answer.headers["WWW-Authenticate"]  # a browser asks for it
+        assert server.get(route, valid).status_code != 401, route
+
+
+def test_basic_auth_takes_the_user_and_a_token_as_password(server):
+    route = server.url + "/api/2.0/mlflow/registered-models/search"
+    assert requests.get(route, auth=("bob", server.tokens["bob"]), timeout=60).status_code == 200
+    # Someone else's name with bob's token proves nothing.
+    answer = requests.get(route, auth=("alice", server.tokens["bob"]), timeout=60)
+    assert answer.status_code == 401
+    assert requests.get(route, auth=("bob", ""), timeout=60).status_code == 401
+
+
+def test_a_training_job_registers_and_loads_through_the_server(server):
+    out = server.client("alice", """
+        import os
+        import mlflow
+        from mlflow import MlflowClient
+        from sklearn.datasets import load_iris
+        from sklearn.tree import DecisionTreeClassifier
+        X, y = load_iris(return_X_y=True)
+        tree = DecisionTreeClassifier(max_depth=2).fit(X, y)
+        mlflow.set_experiment("iris")
+        with mlflow.start_run() as run:
+            mlflow.sklearn.log_model(tree, name="model", input_example=X[:2],
+                                     registered_model_name="main.default.iris",
+                                     skops_trusted_types=["sklearn.tree._tree.Tree"])
+        c = MlflowClient()
+        c.set_registered_model_alias("main.default.iris", "Champion", "1")
+        c.set_model_version_tag("main.default.iris", "1", "stage", "ready")
+        loaded = mlflow.pyfunc.load_model("models:/main.default.iris@Champion")
+        second = mlflow.register_model(f"runs:/{run.info.run_id}/model", "main.default.iris")
+        copy = c.copy_model_version(c.get_model_version("main.default.iris", "1"),
+                                    "main.default.iris_copy")
+        first = c.search_registered_models(max_results=1)
+        rest = c.search_registered_models(max_results=1, page_token=first.token)
+        files = sorted(os.listdir(mlflow.artifacts.download_artifacts("models:/main.default.iris/1")))
+        mv = c.get_model_version_by_alias("main.default.iris", "Champion")
+        print(json.dumps({
+            "predicted": loaded.predict(X[:3]).tolist(), "expected": tree.predict(X[:3]).tolist(),
+            "second": second.version, "copy": [copy.name, copy.version],
+            "pages": [m.name for m in first] + [m.name for m in rest],
+            "files": files, "user": mv.user_id, "tags": mv.tags,
+            "uri": c.get_model_version_download_uri("main.default.iris", "1"),
+            "ucsql": sys.modules.get("ucsql") is not None}))
+    """)
+    assert out["predicted"] == out["expected"]
+    assert out["second"] == "2" and out["copy"] == ["main.default.iris_copy", "1"]
+    assert out["pages"] == ["main.default.iris", "main.default.iris_copy"]
+    assert "MLmodel" in out["files"] and out["user"] == "alice"
+    assert out["tags"] == {"stage": "ready"}
+    assert out["uri"].startswith(server.url + "/ucsql/files/main.default.iris/1/")
+    assert out["ucsql"] is False
+
+
+def test_privileges_through_the_server_are_those_of_sql(server):
+    """bob holds EXECUTE on main.default (granted in SQL): he loads alice's model but cannot
+    move its alias; carol holds nothing: she sees no model and loads nothing."""
+    script = """
+        import mlflow
+        from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+        c = MlflowClient()
+        seen = [m.name for m in c.search_registered_models()]
+        def attempt(call):
+            try:
+                call()
+                return "allowed"
+            except MlflowException as e:
+                return e.error_code
+        print(json.dumps({
+            "seen": seen,
+            "load": attempt(lambda: mlflow.pyfunc.load_model("models:/main.default.iris/1")),
+            "alias": attempt(lambda: c.set_registered_model_alias("main.default.iris", "Champion", "2")),
+            "delete": attempt(lambda: c.delete_registered_model("main.default.iris"))}))
+    """
+    bob = server.client("bob", script)
+    assert "main.default.iris" in bob["seen"]
+    assert bob["load"] == "allowed"
+    assert bob["alias"] == bob["delete"] == "PERMISSION_DENIED"
+    carol = server.client("carol", script)
+    assert carol["seen"] == []
+    assert carol["load"] != "allowed" and carol["alias"] != "allowed"
+    # The download route checks EXECUTE itself: knowing the URI is not enough.
+    mlmodel = "/ucsql/files/main.default.iris/1/mlflow-artifacts/artifacts/MLmodel"
+    answer = server.get(mlmodel, server.tokens["carol"])
+    assert answer.status_code == 403 and answer.json()["error_code"] == "PERMISSION_DENIED"
+    assert b"flavors:" in server.get(mlmodel, server.tokens["bob"]).content
+
+
+def test_a_path_outside_the_version_is_refused(server):
+    for path in ("../../../../etc/passwd", "%2e%2e/%2e%2e/team.duckdb"):
+        answer = server.get("/ucsql/files/main.default.iris/1/mlflow-artifacts/artifacts/" + path,
+                            server.tokens["alice"])
+        assert answer.status_code in (403, 404), (path, answer.status_code)
+        assert b"root:" not in answer.content and b"DUCK" not in answer.content
+
+
+def test_repeated_failures_from_one_client_are_slowed_down(server):
+    started = time.monotonic()
+    for _ in range(8):
+        assert server.get("/health", "ucsql_0000000000000000_" + "x" * 43).status_code == 401
+    assert time.monotonic() - started >= 1.5  # the 6th, 7th and 8th wait 0.25, 0.5, 1 s
+    assert server.get("/health", server.tokens["alice"]).status_code == 200
+
+
+def test_the_audit_names_each_request_s_principal_and_token(server):
+    server.stop()
+    with ucsql.connect(server.path, principal="alice") as cat:
+        rows = cat.sql("SELECT principal, action, result, token_id FROM system.access.audit "
+                       "WHERE principal IN ('bob', 'carol') ORDER BY audit_id").fetchall()
+    token_of = {who: t.split("_")[1] for who, t in server.tokens.items()}
+    assert rows, "no audit row for bob or carol"
+    for principal, action, result, token_id in rows:
+        assert token_id == token_of[principal], (principal, action, result, token_id)
+    assert ("bob", "DENIED") in {(r[0], r[2]) for r in rows}
+    assert ("carol", "DENIED") in {(r[0], r[2]) for r in rows}
