@@ -131,8 +131,7 @@ def test_a_training_job_registers_and_loads_through_the_server(server):
         c.set_model_version_tag("main.default.iris", "1", "stage", "ready")
         loaded = mlflow.pyfunc.load_model("models:/main.default.iris@Champion")
         second = mlflow.register_model(f"runs:/{run.info.run_id}/model", "main.default.iris")
-        copy = c.copy_model_version(c.get_model_version("main.default.iris", "1"),
-                                    "main.default.iris_copy")
+        copy = c.copy_model_version("models:/main.default.iris/1", "main.default.iris_copy")
         first = c.search_registered_models(max_results=1)
         rest = c.search_registered_models(max_results=1, page_token=first.token)
         files = sorted(os.listdir(mlflow.artifacts.download_artifacts("models:/main.default.iris/1")))
