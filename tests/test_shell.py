@@ -52,7 +52,7 @@ def test_session_with_completion_error_recovery_and_commands(tmp_path, env):
         shell.expect_exact("Created model prod.ml_team.iris.")
         shell.expect_exact(prompt)
         shell.send("SHOW MODELS IN pr\t")   # after SHOW MODELS IN: schema names
-        shell.expect_exact("prod.ml_team")
+        shell.expect_exact("od.ml_team")  # (the screen is redrawn from what changed)
         shell.send(";\r")
         shell.expect_exact("| prod.ml_team.iris | alice | iris ")
         shell.expect_exact(prompt)

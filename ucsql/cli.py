@@ -46,10 +46,11 @@ class Settings:
     single_transaction: bool = False  # -1: a script (-c, -f, stdin) runs whole or not at all
 
 
-def results(catalog: Catalog, script: str, progress=None,
-            single_transaction: bool = False) -> Iterator[Result]:
+def results(catalog: Catalog, script: str, progress=None, single_transaction: bool = False,
+            params: list | None = None) -> Iterator[Result]:
     """Run a ``;``-separated script statement by statement, yielding each statement's result."""
-    yield from catalog.run(script, progress=progress, single_transaction=single_transaction)
+    yield from catalog.run(script, params, progress=progress,
+                           single_transaction=single_transaction)
 
 
 _END = object()
@@ -116,17 +117,18 @@ def page(text: str) -> bool:
 
 
 def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
-               source: str | None = None) -> int:
+               source: str | None = None, params: list | None = None) -> int:
     """Run a script, printing each result as it comes; stop at the first error.
 
-    ``source`` names the script file for errors. Returns the exit status: 0, 1 for a ucsql
+    ``source`` names the script file for errors; ``params`` binds its ``?`` (the shell's
+    describing commands pass their patterns so). Returns the exit status: 0, 1 for a ucsql
     error, 2 for an unexpected one. A progress bar shows long work when stderr is a terminal.
     """
     settings = settings or Settings()
     bar = terminal_progress(sys.stderr)
     try:
         started = time.perf_counter()
-        statements = results(catalog, script, bar, settings.single_transaction)
+        statements = results(catalog, script, bar, settings.single_transaction, params)
         while (result := _next_result(catalog, statements)) is not _END:
             if bar:
                 bar.close()

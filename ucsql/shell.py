@@ -23,22 +23,23 @@ from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 from sqlglot.dialects.duckdb import DuckDB
 
-from . import __version__, syntax
+from . import __version__, meta_commands, syntax
 from .api import Catalog
-from .cli import QUIT_COMMANDS, Settings, is_complete, run_script
+from .cli import QUIT_COMMANDS, Settings, is_complete, report, run_script
 from .errors import UcsqlError
 from .format import EXPANDED, FORMATS
 from .names import PRIVILEGES
 
 COMMANDS_HELP = """\
 \\h [STATEMENT]          syntax of a statement (\\h GRANT, \\h ALTER MODEL); no name: the list
+{describing}
 \\format [FORMAT]        output format: table, csv, json, markdown (.mode FORMAT too)
 \\x [on|off|auto]        expanded display: one field per line (auto: when a table is too wide)
 \\timing [on|off]        show how long each statement took (.timer on|off too)
 \\?                      this list
 \\q                      quit (also .quit, exit, Ctrl-D)
 Statements end with ';'. Tab completes; Ctrl-C drops the current input or cancels
-the running statement."""
+the running statement.""".format(describing=meta_commands.HELP)
 
 # The names the caller may see, in one query over the filtered views (one audit row).
 _NAMES_QUERY = """
@@ -169,14 +170,21 @@ STYLE = Style.from_dict({
 })
 
 
-def command(text: str, settings: Settings) -> bool:
+def command(text: str, settings: Settings, catalog: Catalog) -> bool:
     """Run a backslash or dot command. Returns False when it asks to quit."""
     name, _, arg = text.strip().rstrip(";").partition(" ")
     arg = arg.strip()
     name = name.lower()
     if text.strip().rstrip(";").strip() in QUIT_COMMANDS:
         return False
-    if name in ("\\h", "\\help", ".help") and (arg or name != ".help"):
+    if name in meta_commands.NAMES:  # \\d and kin: a statement, run as if typed
+        try:
+            sql, params = meta_commands.statement(name, arg)
+        except UcsqlError as error:
+            report(error)
+        else:
+            run_script(catalog, sql, settings, params=params)
+    elif name in ("\\h", "\\help", ".help") and (arg or name != ".help"):
         click.echo(syntax.help_text(arg))
     elif name in ("\\?", ".help"):
         click.echo(COMMANDS_HELP)
@@ -241,7 +249,7 @@ def shell(catalog: Catalog, metastore: str, settings: Settings | None = None) ->
             text = session.prompt()
             stripped = text.strip()
             if stripped and stripped[0] in "\\." or stripped.rstrip(";") in QUIT_COMMANDS:
-                if not command(stripped, settings):
+                if not command(stripped, settings, catalog):
                     return 0
             elif stripped:
                 run_script(catalog, text, settings)

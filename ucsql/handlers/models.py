@@ -285,11 +285,8 @@ def get_model_version(ctx: Context, node: exp.Expression) -> Result:
     ctx.authorize("EXECUTE", model, what=f"get a version of {model}")
     alias = node.args.get("alias")
     if alias is not None:
-        row = ctx.one("version_by_alias", model_id=model.id, alias=alias.name)
-        if row is None:
-            raise InvalidArgument(f"Model {model.full_name} has no alias {alias.name}. "
-                                  f"Use DESCRIBE MODEL {model.full_name} to see its aliases.")
-        number = row["version"]
+        from .looking import _aliased_version
+        number = _aliased_version(ctx, model, alias.name)
     else:
         number = _existing_version(ctx, model, ctx.value(node.args.get("version")))
     ctx.audit_name = f"{model.full_name} version {number}"
