@@ -319,3 +319,54 @@ def test_long_results_go_through_the_pager_short_ones_do_not(tmp_path, env):
         shell.expect(pexpect.EOF)
     finally:
         shell.close(force=True)
+
+
+# -- completion of system views and their columns ---------------------------------------------------
+
+def test_completion_of_system_views_and_of_the_columns_of_those_named(tmp_path, env):
+    shell = spawn(env, tmp_path, "m.duckdb")
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send("SELECT count(*) FROM system.information_schema.registered_m\t")
+        shell.expect_exact("odels")
+        shell.send(" WHERE catalog_na\t")  # a column of the view the statement names
+        shell.expect_exact("me")
+        shell.send(" = 'main';\r")
+        shell.expect_exact("| 0 ")
+        shell.expect_exact(prompt)
+        rest = " FROM system.information_schema.model_versions AS v WHERE v.stat"
+        shell.send("SELECT v.vers" + rest + "\t")
+        shell.expect_exact("us")  # a column, by the view's alias
+        shell.send("\x1b[D" * (len(rest) + 2) + "\t")  # back after "v.vers": named after it
+        shell.expect_exact("ion")
+        shell.send("\x05 = 'READY';\r")  # Ctrl-E: to the end
+        shell.expect_exact("| version |")
+        shell.expect_exact("(0 rows)")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+
+
+def test_columns_complete_only_for_views_the_caller_may_read(tmp_path, env):
+    connect(tmp_path / "m.duckdb", principal="alice").close()
+    shell = spawn(dict(env, UCSQL_PRINCIPAL="bob"), tmp_path, "m.duckdb")
+    prompt = "bob@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send("SELECT * FROM system.access.audit WHERE event_t\t")
+        time.sleep(1)
+        shell.send("x;\r")  # nothing was completed: the column as typed
+        shell.expect_exact("Error: Permission denied: bob cannot read system.access.audit")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+    with connect(tmp_path / "m.duckdb", principal="alice") as admin:
+        statements = [r[0] for r in admin.sql(
+            "SELECT statement FROM system.access.audit WHERE principal = 'bob'").fetchall()]
+    assert "SELECT * FROM system.access.audit WHERE event_tx" in statements
+    assert not any("event_time" in s for s in statements)
