@@ -370,3 +370,59 @@ def test_columns_complete_only_for_views_the_caller_may_read(tmp_path, env):
             "SELECT statement FROM system.access.audit WHERE principal = 'bob'").fetchall()]
     assert "SELECT * FROM system.access.audit WHERE event_tx" in statements
     assert not any("event_time" in s for s in statements)
+
+
+# -- wide one-row answers ---------------------------------------------------------------------------
+
+@pytest.fixture
+def one_version(tmp_path):
+    source = write_model_dir(tmp_path / "model_dir")
+    with connect(tmp_path / "m.duckdb", principal="alice") as cat:
+        cat.sql("CREATE MODEL iris; ALTER MODEL iris ADD VERSION FROM ?", [str(source)])
+    return "GET MODEL VERSION iris VERSION 1;"
+
+
+def test_a_wide_answer_prints_expanded_at_a_terminal_unless_x_is_off(tmp_path, env, one_version):
+    shell = spawn(env, tmp_path, "m.duckdb", width=100)
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send(one_version + "\r")
+        shell.expect_exact("-[ RECORD 1 ]")
+        shell.expect(r"full_name +\| main\.default\.iris\r\n")
+        shell.expect(r"version +\| 1\r\n")
+        shell.expect_exact("(1 row)")
+        shell.expect_exact(prompt)
+        shell.send("SHOW VERSIONS IN MODEL iris;\r")  # fits: a table
+        shell.expect_exact("| version | status |")
+        shell.expect_exact(prompt)
+        shell.send("\\x off\r")
+        shell.expect_exact("Expanded display is off.")
+        shell.send(one_version + "\r")
+        shell.expect_exact("+-----")  # a table, squeezed
+        shell.expect_exact("(1 row)")
+        assert "RECORD" not in shell.before
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+
+
+def test_c_prints_expanded_at_a_terminal_tables_in_a_pipe_unless_x(tmp_path, env, one_version):
+    at_terminal = spawn(env, tmp_path, "m.duckdb", "-c", one_version, width=100)
+    at_terminal.expect(pexpect.EOF)
+    at_terminal.close()
+    assert "-[ RECORD 1 ]" in at_terminal.before and "| full_name " not in at_terminal.before
+
+    def piped(*flags):
+        done = subprocess.run([sys.executable, "-m", "ucsql", "m.duckdb", "-c", one_version,
+                               *flags], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert piped().startswith("+-----") and "| full_name " in piped()
+    assert piped("--width", "80").startswith("+-----")
+    expanded = piped("-x")
+    assert expanded.startswith("-[ RECORD 1 ]") and "\nversion          | 1\n" in expanded

@@ -293,7 +293,8 @@ def check_command(metastore: str, principal: str | None) -> None:
               help="Wrap tables to N columns. Default: the terminal's width (no wrapping when "
               "output is not a terminal).")
 @click.option("-x", "--expanded", is_flag=True,
-              help="Print each row as one field per line (psql's expanded display).")
+              help="Print each row as one field per line (psql's expanded display). Default: "
+              "at a terminal, only results wider than it; in a pipe, never.")
 @click.option("-1", "--single-transaction", "single", is_flag=True,
               help="Run each -c script, the -f file or the piped script as one transaction: "
               "all of it, or, if a statement fails, nothing.")
@@ -316,7 +317,10 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
                 script = f.read()
         except (OSError, UnicodeDecodeError) as e:
             raise click.BadParameter(f"cannot read {script_file}: {e}", param_hint="-f") from None
-    settings = Settings(fmt, width, expanded="on" if expanded else "off",
+    # At a terminal a result too wide for it prints one field per line (\x auto), so that a
+    # one-row answer of many columns (GET MODEL VERSION) stays readable; a pipe keeps tables.
+    settings = Settings(fmt, width, expanded="on" if expanded else "auto" if sys.stdout.isatty()
+                        else "off",
                         single_transaction=single)
     try:
         catalog = connect(metastore, principal or default_principal())

@@ -31,7 +31,8 @@ COMMANDS_HELP = """\
 \\h [STATEMENT]          syntax of a statement (\\h GRANT, \\h ALTER MODEL); no name: the list
 {describing}
 \\format [FORMAT]        output format: table, csv, json, markdown (.mode FORMAT too)
-\\x [on|off|auto]        expanded display: one field per line (auto: when a table is too wide)
+\\x [on|off|auto]        expanded display: one field per line (auto, the default: when a
+                        table is wider than the terminal)
 \\timing [on|off]        show how long each statement took (.timer on|off too)
 \\?                      this list
 \\q                      quit (also .quit, exit, Ctrl-D)
