@@ -222,7 +222,7 @@ def test_progress_bar_in_a_terminal(tmp_path, env, big_model):
     assert re.search(r"Copying model files \[#*-*\] +\d+%", out)
     assert "67.1/67.1 MB" in out
     assert "Removing model files [" in out and "3/3 versions" in out
-    assert "| main.default.m | 1       |" in out
+    assert "Created version 1 of model main.default.m." in out
     assert "Dropped catalog c." in out
 
 
@@ -235,7 +235,7 @@ def test_no_progress_bar_in_a_pipe(tmp_path, env, big_model):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert "\r" not in done.stdout and "Copying" not in done.stdout
-    assert "| main.default.m | 1       |" in done.stdout.splitlines()
+    assert "Created version 1 of model main.default.m." in done.stdout.splitlines()
     assert done.stdout.endswith("Dropped catalog c.\n")
 
 

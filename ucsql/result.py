@@ -26,8 +26,10 @@ class Result:
                  details: dict[str, Any] | None = None):
         self.table = table if table is not None else pa.table({})
         self.message = message
-        # What a changing statement made, for programs (the MLflow façade describes a model it
-        # just created from it instead of reading it back); not shown.
+        # What a changing statement made, for programs: the new version of ADD VERSION
+        # (``details["version"]``), the numbers of an import, a token's secret. The MLflow
+        # façade describes a model it just created from it instead of reading it back. Not
+        # printed: a change answers with its message.
         self.details = details or {}
 
     @classmethod

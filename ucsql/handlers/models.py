@@ -59,14 +59,14 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
               version=version)
     ctx.audit_name = f"{model.full_name} version {version}"
     # The new version as GET MODEL VERSION would describe it, less its storage location (which
-    # needs EXECUTE): the MLflow façade returns it without reading it back.
+    # needs EXECUTE), for programs (``details["version"]``): the MLflow façade returns it
+    # without reading it back.
     described = {"full_name": model.full_name, "version": version, "source": recorded_source,
                  "run_id": run_id, "run_link": run_link, "logged_model_id": logged_model_id,
                  "status": "READY", "status_message": None, "created_by": ctx.principal,
                  "content_digest": digest,
                  "tags": dict(sorted(tags)), "aliases": [], **row}
-    return Result(pa.table({"name": [model.full_name], "version": [version]}),
-                  f"Created version {version} of model {model.full_name}.", described)
+    return Result.done(f"Created version {version} of model {model.full_name}.", described)
 
 
 def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
@@ -93,9 +93,9 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
         ctx.cur.unregister("ucsql_import_rows")
     last = first + rows.num_rows - 1
     ctx.detail = f"versions {first}-{last} from {src.full_name} version {number}"
-    return Result(pa.table({"name": [model.full_name], "first_version": [first],
-                            "last_version": [last]}),
-                  f"Imported {rows.num_rows} versions ({first}-{last}) of model {model.full_name}.")
+    return Result.done(f"Imported {rows.num_rows} versions ({first}-{last}) of model "
+                       f"{model.full_name}.", {"full_name": model.full_name, "count": rows.num_rows,
+                                               "first_version": first, "last_version": last})
 
 
 _IMPORT_SCHEMA = pa.schema([("n", pa.int64()), ("source", pa.string()), ("run_id", pa.string()),
