@@ -3,7 +3,9 @@ programs), in Python and on the command line."""
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +98,60 @@ def test_the_command_line_prints_the_sentence(tmp_path):
     csv = run("-F", "csv")  # messages go to stderr: stdout stays data
     assert (csv.returncode, csv.stdout) == (0, "")
     assert csv.stderr == "Created version 2 of model main.default.iris.\n"
+
+
+# -- times ----------------------------------------------------------------------------------------
+
+def fields(text: str) -> dict[tuple[int, str], str]:
+    """(record, field) -> value of an expanded (-x) printout; DESCRIBE's (info_name, info_value)
+    records folded into one field each."""
+    out, record, pending = {}, 0, None
+    for line in text.splitlines():
+        if line.startswith("-[ RECORD"):
+            record += 1
+            continue
+        name, sep, value = line.partition(" | ")
+        if not sep:
+            continue
+        name = name.strip()
+        if name == "info_name":
+            pending = value
+        elif name == "info_value" and pending:
+            out[(1, pending)], pending = value, None  # DESCRIBE: one record of fields
+        else:
+            out[(record, name)] = value
+    return out
+
+
+def test_times_print_the_same_in_show_describe_get_and_the_views(tmp_path):
+    source = write_model_dir(tmp_path / "model_dir")
+    with connect(tmp_path / "m.duckdb", principal="alice") as cat:
+        cat.sql("CREATE MODEL iris; ALTER MODEL iris ADD VERSION FROM ?", [str(source)])
+    env = {k: v for k, v in os.environ.items() if k != "UCSQL_PRINCIPAL"}
+    env.update(PYTHONPATH=str(REPO), UCSQL_PRINCIPAL="alice", TZ="America/New_York")
+    script = ("SHOW VERSIONS IN MODEL iris; DESCRIBE MODEL iris VERSION 1; "
+              "GET MODEL VERSION iris VERSION 1; SELECT created_at FROM "
+              "system.information_schema.model_versions; DESCRIBE MODEL iris; GET MODEL iris; "
+              "SHOW MODELS")
+    done = subprocess.run([sys.executable, "-m", "ucsql", "m.duckdb", "-x", "-c", script],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    printed = [fields(part) for part in re.split(r"\(\d+ rows?\)\n", done.stdout)[:-1]]
+    version_times = {p[(1, "created_at")] for p in printed[:4]}
+    model_times = {printed[4][(1, "updated_at")], printed[5][(1, "updated_at")],
+                   printed[6][(1, "updated_at")]}
+    assert len(version_times) == 1 and len(model_times) == 1, (version_times, model_times)
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC", version_times.pop())
+
+
+def test_describe_prints_the_instant_get_returns(tmp_path):
+    source = write_model_dir(tmp_path / "model_dir")
+    with connect(tmp_path / "m.duckdb", principal="alice") as cat:
+        cat.sql("CREATE MODEL iris; ALTER MODEL iris ADD VERSION FROM ?", [str(source)])
+        described = dict(cat.sql("DESCRIBE MODEL iris VERSION 1").fetchall())
+        got = cat.sql("GET MODEL VERSION iris VERSION 1")
+    instant = got.arrow().to_pylist()[0]["created_at"].astimezone(datetime.timezone.utc)
+    assert instant.microsecond  # (a fraction to drop: printed to the second, not rounded)
+    assert described["created_at"] == instant.strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert f"| {described['created_at']} |" in str(got)  # how a result prints it
