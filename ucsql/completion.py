@@ -40,8 +40,9 @@ _PRINCIPAL_AFTER = {"TO", "USER", "GROUP", "GRANTS"}
 # A system view named in a statement, and the alias it may be given.
 _VIEW = re.compile(r"\bsystem\.(?P<schema>\w+)\.(?P<view>\w+)\b(?:\s+(?:AS\s+)?(?P<alias>\w+))?",
                    re.IGNORECASE)
-_CLAUSE_WORDS = ("LEFT", "RIGHT", "INNER", "OUTER", "FULL", "CROSS", "NATURAL", "USING",
-                 "QUALIFY", "WINDOW", "OFFSET", "FETCH", "EXCEPT", "INTERSECT", "POSITIONAL")
+_CLAUSE_WORDS = ("WHERE", "ORDER", "GROUP", "LIMIT", "JOIN", "LEFT", "RIGHT", "INNER", "OUTER",
+                 "FULL", "CROSS", "NATURAL", "USING", "QUALIFY", "WINDOW", "OFFSET", "FETCH",
+                 "EXCEPT", "INTERSECT", "POSITIONAL")
 
 
 class Names:
@@ -66,7 +67,7 @@ class Names:
     def columns(self, view: str) -> list[str]:
         """The columns of a system view as the caller reads it (a ``LIMIT 0`` SELECT, run and
         audited as typed); none if the caller may not read it. Asked once per view."""
-        if view not in self._columns:
+        if view not in self._columns:  # (a name from views(), not text the user typed)
             try:
                 self._columns[view] = self.catalog.sql(f"SELECT * FROM {view} LIMIT 0").columns
             except UcsqlError:
