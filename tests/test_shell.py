@@ -52,7 +52,7 @@ def test_session_with_completion_error_recovery_and_commands(tmp_path, env):
         shell.expect_exact("Created model prod.ml_team.iris.")
         shell.expect_exact(prompt)
         shell.send("SHOW MODELS IN pr\t")   # after SHOW MODELS IN: schema names
-        shell.expect_exact("prod.ml_team")
+        shell.expect_exact("od.ml_team")  # (the screen is redrawn from what changed)
         shell.send(";\r")
         shell.expect_exact("| prod.ml_team.iris | alice | iris ")
         shell.expect_exact(prompt)
@@ -222,7 +222,7 @@ def test_progress_bar_in_a_terminal(tmp_path, env, big_model):
     assert re.search(r"Copying model files \[#*-*\] +\d+%", out)
     assert "67.1/67.1 MB" in out
     assert "Removing model files [" in out and "3/3 versions" in out
-    assert "| main.default.m | 1       |" in out
+    assert "Created version 1 of model main.default.m." in out
     assert "Dropped catalog c." in out
 
 
@@ -235,7 +235,7 @@ def test_no_progress_bar_in_a_pipe(tmp_path, env, big_model):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert "\r" not in done.stdout and "Copying" not in done.stdout
-    assert "| main.default.m | 1       |" in done.stdout.splitlines()
+    assert "Created version 1 of model main.default.m." in done.stdout.splitlines()
     assert done.stdout.endswith("Dropped catalog c.\n")
 
 
@@ -319,3 +319,110 @@ def test_long_results_go_through_the_pager_short_ones_do_not(tmp_path, env):
         shell.expect(pexpect.EOF)
     finally:
         shell.close(force=True)
+
+
+# -- completion of system views and their columns ---------------------------------------------------
+
+def test_completion_of_system_views_and_of_the_columns_of_those_named(tmp_path, env):
+    shell = spawn(env, tmp_path, "m.duckdb")
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send("SELECT count(*) FROM system.information_schema.registered_m\t")
+        shell.expect_exact("odels")
+        shell.send(" WHERE catalog_na\t")  # a column of the view the statement names
+        shell.expect_exact("me")
+        shell.send(" = 'main';\r")
+        shell.expect_exact("| 0 ")
+        shell.expect_exact(prompt)
+        rest = " FROM system.information_schema.model_versions AS v WHERE v.stat"
+        shell.send("SELECT v.vers" + rest + "\t")
+        shell.expect_exact("us")  # a column, by the view's alias
+        shell.send("\x1b[D" * (len(rest) + 2) + "\t")  # back after "v.vers": named after it
+        shell.expect_exact("ion")
+        shell.send("\x05 = 'READY';\r")  # Ctrl-E: to the end
+        shell.expect_exact("| version |")
+        shell.expect_exact("(0 rows)")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+
+
+def test_columns_complete_only_for_views_the_caller_may_read(tmp_path, env):
+    connect(tmp_path / "m.duckdb", principal="alice").close()
+    shell = spawn(dict(env, UCSQL_PRINCIPAL="bob"), tmp_path, "m.duckdb")
+    prompt = "bob@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send("SELECT * FROM system.access.audit WHERE event_t\t")
+        time.sleep(1)
+        shell.send("x;\r")  # nothing was completed: the column as typed
+        shell.expect_exact("Error: Permission denied: bob cannot read system.access.audit")
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+    with connect(tmp_path / "m.duckdb", principal="alice") as admin:
+        statements = [r[0] for r in admin.sql(
+            "SELECT statement FROM system.access.audit WHERE principal = 'bob'").fetchall()]
+    assert "SELECT * FROM system.access.audit WHERE event_tx" in statements
+    assert not any("event_time" in s for s in statements)
+
+
+# -- wide one-row answers ---------------------------------------------------------------------------
+
+@pytest.fixture
+def one_version(tmp_path):
+    source = write_model_dir(tmp_path / "model_dir")
+    with connect(tmp_path / "m.duckdb", principal="alice") as cat:
+        cat.sql("CREATE MODEL iris; ALTER MODEL iris ADD VERSION FROM ?", [str(source)])
+    return "GET MODEL VERSION iris VERSION 1;"
+
+
+def test_a_wide_answer_prints_expanded_at_a_terminal_unless_x_is_off(tmp_path, env, one_version):
+    shell = spawn(env, tmp_path, "m.duckdb", width=100)
+    prompt = "alice@m.duckdb>"
+    try:
+        shell.expect_exact(prompt)
+        shell.send(one_version + "\r")
+        shell.expect_exact("-[ RECORD 1 ]")
+        shell.expect(r"full_name +\| main\.default\.iris\r\n")
+        shell.expect(r"version +\| 1\r\n")
+        shell.expect_exact("(1 row)")
+        shell.expect_exact(prompt)
+        shell.send("SHOW VERSIONS IN MODEL iris;\r")  # fits: a table
+        shell.expect_exact("| version | status |")
+        shell.expect_exact(prompt)
+        shell.send("\\x off\r")
+        shell.expect_exact("Expanded display is off.")
+        shell.send(one_version + "\r")
+        shell.expect_exact("+-----")  # a table, squeezed
+        shell.expect_exact("(1 row)")
+        assert "RECORD" not in shell.before
+        shell.expect_exact(prompt)
+        shell.send("\\q\r")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close(force=True)
+
+
+def test_c_prints_expanded_at_a_terminal_tables_in_a_pipe_unless_x(tmp_path, env, one_version):
+    at_terminal = spawn(env, tmp_path, "m.duckdb", "-c", one_version, width=100)
+    at_terminal.expect(pexpect.EOF)
+    at_terminal.close()
+    assert "-[ RECORD 1 ]" in at_terminal.before and "| full_name " not in at_terminal.before
+
+    def piped(*flags):
+        done = subprocess.run([sys.executable, "-m", "ucsql", "m.duckdb", "-c", one_version,
+                               *flags], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert piped().startswith("+-----") and "| full_name " in piped()
+    assert piped("--width", "80").startswith("+-----")
+    expanded = piped("-x")
+    assert expanded.startswith("-[ RECORD 1 ]") and "\nversion          | 1\n" in expanded

@@ -131,7 +131,8 @@ class Catalog:
         one copy of the files of version ``files_from = (model name, version)`` of this registry
         (hard links where possible): the path for migrating registries and bulk loading, where
         the files of many versions are the same. Needs CREATE_MODEL_VERSION on ``model`` and
-        EXECUTE on the source model, like ``ADD VERSION ... FROM MODEL``.
+        EXECUTE on the source model, like ``ADD VERSION ... FROM MODEL``. The result says what
+        was imported; its ``details`` hold ``first_version`` and ``last_version``.
         """
         src, number = files_from
         node = dialect.ImportModelVersions(

@@ -47,10 +47,11 @@ class Settings:
     single_transaction: bool = False  # -1: a script (-c, -f, stdin) runs whole or not at all
 
 
-def results(catalog: Catalog, script: str, progress=None,
-            single_transaction: bool = False) -> Iterator[Result]:
+def results(catalog: Catalog, script: str, progress=None, single_transaction: bool = False,
+            params: list | None = None) -> Iterator[Result]:
     """Run a ``;``-separated script statement by statement, yielding each statement's result."""
-    yield from catalog.run(script, progress=progress, single_transaction=single_transaction,
+    yield from catalog.run(script, params, progress=progress,
+                           single_transaction=single_transaction,
                            as_rows=True)  # only printed: no need for Arrow (start-up time)
 
 
@@ -117,17 +118,18 @@ def page(text: str) -> bool:
 
 
 def run_script(catalog: Catalog, script: str, settings: Settings | None = None,
-               source: str | None = None) -> int:
+               source: str | None = None, params: list | None = None) -> int:
     """Run a script, printing each result as it comes; stop at the first error.
 
-    ``source`` names the script file for errors. Returns the exit status: 0, 1 for a ucsql
+    ``source`` names the script file for errors; ``params`` binds its ``?`` (the shell's
+    describing commands pass their patterns so). Returns the exit status: 0, 1 for a ucsql
     error, 2 for an unexpected one. A progress bar shows long work when stderr is a terminal.
     """
     settings = settings or Settings()
     bar = terminal_progress(sys.stderr)
     try:
         started = time.perf_counter()
-        statements = results(catalog, script, bar, settings.single_transaction)
+        statements = results(catalog, script, bar, settings.single_transaction, params)
         while (result := _next_result(catalog, statements)) is not _END:
             if bar:
                 bar.close()
@@ -336,7 +338,8 @@ def serve_command(metastore: str, host: str, port: int, certfile: str | None,
               help="Wrap tables to N columns. Default: the terminal's width (no wrapping when "
               "output is not a terminal).")
 @click.option("-x", "--expanded", is_flag=True,
-              help="Print each row as one field per line (psql's expanded display).")
+              help="Print each row as one field per line (psql's expanded display). Default: "
+              "at a terminal, only results wider than it; in a pipe, never.")
 @click.option("-1", "--single-transaction", "single", is_flag=True,
               help="Run each -c script, the -f file or the piped script as one transaction: "
               "all of it, or, if a statement fails, nothing.")
@@ -361,7 +364,10 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
                 script = f.read()
         except (OSError, UnicodeDecodeError) as e:
             raise click.BadParameter(f"cannot read {script_file}: {e}", param_hint="-f") from None
-    settings = Settings(fmt, width, expanded="on" if expanded else "off",
+    # At a terminal a result too wide for it prints one field per line (\x auto), so that a
+    # one-row answer of many columns (GET MODEL VERSION) stays readable; a pipe keeps tables.
+    settings = Settings(fmt, width, expanded="on" if expanded else "auto" if sys.stdout.isatty()
+                        else "off",
                         single_transaction=single)
     try:
         catalog = connect(metastore, principal or default_principal())

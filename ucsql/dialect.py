@@ -311,9 +311,9 @@ class GetModelVersion(Statement):
 
 
 class DescribeSecurable(Statement):
-    """``DESCRIBE {CATALOG | SCHEMA | MODEL} [EXTENDED] name [VERSION n]``."""
+    """``DESCRIBE {CATALOG | SCHEMA | MODEL} [EXTENDED] name [VERSION n | ALIAS a]``."""
 
-    arg_types = {"kind": True, "this": True, "extended": False, "version": False}
+    arg_types = {"kind": True, "this": True, "extended": False, "version": False, "alias": False}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -975,8 +975,12 @@ class UcsqlParser(Databricks.Parser):
         extended = self._match_text_seq("EXTENDED") or None
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         version = self._parse_uc_optional_version(kind)
+        alias = None
+        if kind == "MODEL" and version is None and self._match_text_seq("ALIAS"):
+            alias = self._parse_uc_identifier("an alias", start)
         return self.expression(
-            DescribeSecurable(kind=kind, this=name, extended=extended, version=version)
+            DescribeSecurable(kind=kind, this=name, extended=extended, version=version,
+                              alias=alias)
         )
 
 
@@ -1147,7 +1151,7 @@ def _show_grants_sql(gen: Generator, node: ShowGrants) -> str:
 def _describe_sql(gen: Generator, node: DescribeSecurable) -> str:
     return (
         f"DESCRIBE {node.args['kind']}{_flag(node, 'extended', 'EXTENDED')} {gen.sql(node, 'this')}"
-        f"{_opt(gen, node, 'version', 'VERSION')}"
+        f"{_opt(gen, node, 'version', 'VERSION')}{_opt(gen, node, 'alias', 'ALIAS')}"
     )
 
 

@@ -23,12 +23,27 @@ EXPANDED = ("off", "on", "auto")  # psql's \x: never one field per line, always,
 _MIN_WIDTH = 4
 
 
+def time_text(value: _dt.datetime) -> str:
+    """An instant as ucsql prints it in every result (SHOW, DESCRIBE, GET, the system views):
+    in UTC, to the second (DESCRIBE's text values come from ``sql/session/12_time_text.sql``,
+    which prints the same). A time without a zone is not an instant: printed as it is.
+
+    >>> time_text(_dt.datetime(2026, 12, 3, 8, 33, 12, 999_999,
+    ...                        tzinfo=_dt.timezone(_dt.timedelta(hours=1))))
+    '2026-12-03 07:33:12 UTC'
+    """
+    if value.tzinfo is None:
+        return value.isoformat(sep=" ", timespec="seconds")
+    utc = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(sep=" ", timespec="seconds") + " UTC"
+
+
 def cell(value: Any) -> str:
-    """One value as text: NULL for None, ISO times, lists and maps readable."""
+    """One value as text: NULL for None, times as ``time_text``, lists and maps readable."""
     if value is None:
         return "NULL"
     if isinstance(value, _dt.datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
+        return time_text(value)
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
             return "{" + ", ".join(f"{k}: {cell(v)}" for k, v in value) + "}"

@@ -54,8 +54,10 @@ class Result:
         self._columns: list[str] = []
         self._types: list[str] = []
         self.message = message
-        # What a changing statement made, for programs (the MLflow façade describes a model it
-        # just created from it instead of reading it back); not shown.
+        # What a changing statement made, for programs: the new version of ADD VERSION
+        # (``details["version"]``), the numbers of an import, a token's secret. The MLflow
+        # façade describes a model it just created from it instead of reading it back. Not
+        # printed: a change answers with its message.
         self.details = details or {}
 
     @classmethod

@@ -2,20 +2,17 @@
 history, Tab completion, SQL highlighting, multi-line statements ending in ``;``, and backslash
 (or dot) commands. SQL runs through :func:`ucsql.cli.run_script`, like every other way in.
 
-Completion offers keywords (from :mod:`ucsql.syntax`), privileges, and the principals and
-catalog/schema/model names the caller may see, read through the privilege-filtered system views
-(never the raw tables), once after each change and only when Tab is pressed.
+Tab completion is :mod:`ucsql.completion`; the describing commands (``\\d`` and kin) are
+:mod:`ucsql.meta_commands`.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 
 import click
 from prompt_toolkit import PromptSession
-from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings
@@ -23,111 +20,24 @@ from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 from sqlglot.dialects.duckdb import DuckDB
 
-from . import __version__, syntax
+from . import __version__, meta_commands, syntax
 from .api import Catalog
-from .cli import QUIT_COMMANDS, Settings, is_complete, run_script
+from .cli import QUIT_COMMANDS, Settings, is_complete, report, run_script
+from .completion import Names, SqlCompleter
 from .errors import UcsqlError
 from .format import EXPANDED, FORMATS
-from .names import PRIVILEGES
 
 COMMANDS_HELP = """\
 \\h [STATEMENT]          syntax of a statement (\\h GRANT, \\h ALTER MODEL); no name: the list
+{describing}
 \\format [FORMAT]        output format: table, csv, json, markdown (.mode FORMAT too)
-\\x [on|off|auto]        expanded display: one field per line (auto: when a table is too wide)
+\\x [on|off|auto]        expanded display: one field per line (auto, the default: when a
+                        table is wider than the terminal)
 \\timing [on|off]        show how long each statement took (.timer on|off too)
 \\?                      this list
 \\q                      quit (also .quit, exit, Ctrl-D)
 Statements end with ';'. Tab completes; Ctrl-C drops the current input or cancels
-the running statement."""
-
-# The names the caller may see, in one query over the filtered views (one audit row).
-_NAMES_QUERY = """
-SELECT 'catalog' AS kind, catalog_name AS name FROM system.information_schema.catalogs
-UNION ALL SELECT 'schema', catalog_name || '.' || schema_name
-          FROM system.information_schema.schemata
-UNION ALL SELECT 'model', full_name FROM system.information_schema.registered_models
-UNION ALL SELECT 'principal', catalog_owner FROM system.information_schema.catalogs
-UNION ALL SELECT 'principal', schema_owner FROM system.information_schema.schemata
-UNION ALL SELECT 'principal', owner FROM system.information_schema.registered_models
-UNION ALL SELECT 'principal', grantee FROM system.information_schema.catalog_privileges
-UNION ALL SELECT 'principal', grantee FROM system.information_schema.schema_privileges
-UNION ALL SELECT 'principal', grantee FROM system.information_schema.routine_privileges
-UNION ALL SELECT 'principal', current_user()
-"""
-
-# What the word before the one being typed says comes next.
-_NAME_AFTER = {"CATALOG": ("catalog",), "SCHEMA": ("schema",), "DATABASE": ("schema",),
-               "MODEL": ("model",), "FUNCTION": ("model",), "IN": ("catalog", "schema", "model"),
-               "FROM": ("catalog", "schema", "model", "principal")}
-_PRINCIPAL_AFTER = {"TO", "USER", "GROUP", "GRANTS"}
-
-
-class Names:
-    """The names the caller may see, read lazily and again after each change (``stale``)."""
-
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        self.stale = True
-        self.by_kind: dict[str, list[str]] = {}
-
-    def get(self, *kinds: str) -> list[str]:
-        if self.stale:
-            self.refresh()
-        return sorted({n for kind in kinds for n in self.by_kind.get(kind, [])})
-
-    def refresh(self) -> None:
-        self.stale = False
-        try:
-            rows = self.catalog.sql(_NAMES_QUERY).fetchall()
-            groups = [r[0] for r in self.catalog.sql("SHOW GROUPS").fetchall()]
-        except UcsqlError:  # busy or refused: complete with what we had
-            return
-        by_kind: dict[str, list[str]] = {"principal": groups}
-        for kind, name in rows:
-            if name:
-                by_kind.setdefault(kind, []).append(name)
-        self.by_kind = by_kind
-
-
-def _quoted(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z_][\w.]*", name) else f"`{name}`"
-
-
-class SqlCompleter(Completer):
-    """Keywords, privileges, principals and names, chosen by the word before the cursor's."""
-
-    def __init__(self, names: Names):
-        self.names = names
-
-    def get_completions(self, document: Document, complete_event) -> Iterable[Completion]:
-        before = document.text_before_cursor
-        word = re.search(r"(`[^`]*|[\w.$]*)$", before).group(1)
-        words = re.findall(r"[\w]+|,", before[: len(before) - len(word)].upper())
-        previous = words[-1] if words else ""
-        statement = before.upper().rsplit(";", 1)[-1]
-        in_privileges = (re.search(r"\b(GRANT|REVOKE)\b(?!.*\bON\b)", statement, re.DOTALL)
-                         and (previous in ("GRANT", "REVOKE", ",")))
-        if in_privileges:
-            candidates = [p.replace("_", " ") for p in PRIVILEGES]
-        elif previous in _PRINCIPAL_AFTER and not statement.lstrip().startswith("SHOW GRANTS ON"):
-            candidates = [_quoted(p) for p in self.names.get("principal")]
-        elif previous in ("IN", "FROM") and re.search(r"\bSHOW\s+MODELS\b", statement):
-            candidates = self.names.get("schema")
-        elif previous in ("IN", "FROM") and re.search(r"\bSHOW\s+(SCHEMAS|DATABASES)\b",
-                                                     statement):
-            candidates = self.names.get("catalog")
-        elif previous in _NAME_AFTER:
-            candidates = self.names.get(*_NAME_AFTER[previous])
-        else:
-            candidates = list(syntax.keywords()) + self.names.get("catalog", "schema", "model")
-        typed = word.lstrip("`").lower()
-        lower = word.islower()
-        for candidate in candidates:
-            if candidate.lstrip("`").lower().startswith(typed) and candidate != word:
-                is_keyword = candidate.isupper() and candidate in syntax.keywords()
-                text = candidate.lower() if is_keyword and lower else candidate
-                yield Completion(text, start_position=-len(word))
-
+the running statement.""".format(describing=meta_commands.HELP)
 
 class SqlLexer(Lexer):
     """Colours keywords, strings, numbers, `names`, parameters and comments. A regular lexer
@@ -169,14 +79,21 @@ STYLE = Style.from_dict({
 })
 
 
-def command(text: str, settings: Settings) -> bool:
+def command(text: str, settings: Settings, catalog: Catalog) -> bool:
     """Run a backslash or dot command. Returns False when it asks to quit."""
     name, _, arg = text.strip().rstrip(";").partition(" ")
     arg = arg.strip()
     name = name.lower()
     if text.strip().rstrip(";").strip() in QUIT_COMMANDS:
         return False
-    if name in ("\\h", "\\help", ".help") and (arg or name != ".help"):
+    if name in meta_commands.NAMES:  # \\d and kin: a statement, run as if typed
+        try:
+            sql, params = meta_commands.statement(name, arg)
+        except UcsqlError as error:
+            report(error)
+        else:
+            run_script(catalog, sql, settings, params=params)
+    elif name in ("\\h", "\\help", ".help") and (arg or name != ".help"):
         click.echo(syntax.help_text(arg))
     elif name in ("\\?", ".help"):
         click.echo(COMMANDS_HELP)
@@ -241,7 +158,7 @@ def shell(catalog: Catalog, metastore: str, settings: Settings | None = None) ->
             text = session.prompt()
             stripped = text.strip()
             if stripped and stripped[0] in "\\." or stripped.rstrip(";") in QUIT_COMMANDS:
-                if not command(stripped, settings):
+                if not command(stripped, settings, catalog):
                     return 0
             elif stripped:
                 run_script(catalog, text, settings)

@@ -103,7 +103,7 @@ TOPICS = (
     Topic("DESCRIBE", "The details of an object or a version, one (name, value) row each.", (
         ("DESCRIBE {CATALOG [EXTENDED] prod | SCHEMA [EXTENDED] prod.ml_team "
         "| MODEL [EXTENDED] prod.ml_team.iris}"),
-        "DESCRIBE MODEL prod.ml_team.iris VERSION 2")),
+        "DESCRIBE MODEL prod.ml_team.iris {VERSION 2 | ALIAS Champion}")),
     Topic("GET MODEL", "One model or one version as a row (a version needs EXECUTE).", (
         "GET MODEL prod.ml_team.iris",
         "GET MODEL VERSION prod.ml_team.iris {VERSION 1 | ALIAS Champion}")),

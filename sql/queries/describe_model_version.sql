@@ -27,7 +27,7 @@ FROM (
         (SELECT string_agg(coalesce(name, source, '?') || coalesce(' (' || context || ')', ''), ', '
                            ORDER BY position)
          FROM ucsql_model_version_lineage WHERE model_id = $model_id AND version = $version) FROM v
-    UNION ALL SELECT 12, 'created_at', created_at::VARCHAR FROM v
+    UNION ALL SELECT 12, 'created_at', ucsql_time_text(created_at) FROM v
     UNION ALL SELECT 13, 'created_by', created_by FROM v
 )
 ORDER BY ord;

@@ -9,9 +9,9 @@ FROM (
     UNION ALL SELECT 2, 'owner', owner FROM o
     UNION ALL SELECT 3, 'comment', comment FROM o
     UNION ALL SELECT 4, 'managed_location', ucsql_location_path(storage_root) FROM o WHERE kind <> 'MODEL'
-    UNION ALL SELECT 5, 'created_at', created_at::VARCHAR FROM o
+    UNION ALL SELECT 5, 'created_at', ucsql_time_text(created_at) FROM o
     UNION ALL SELECT 6, 'created_by', created_by FROM o
-    UNION ALL SELECT 7, 'updated_at', updated_at::VARCHAR FROM o
+    UNION ALL SELECT 7, 'updated_at', ucsql_time_text(updated_at) FROM o
     UNION ALL SELECT 8, 'updated_by', updated_by FROM o
     UNION ALL SELECT 9, 'latest_version',
         (SELECT max(version)::VARCHAR FROM ucsql_model_version WHERE model_id = $securable_id)

@@ -79,13 +79,23 @@ def describe(ctx: Context, node: exp.Expression) -> Result:
     kind = _kind(node)
     target = ctx.resolve(kind, node.this)
     ctx.authorize(_SEE[kind], target, what=f"describe {target}")
-    version = node.args.get("version")
-    if version is not None:
-        number = _existing_version(ctx, target, ctx.value(version))
+    version, alias = node.args.get("version"), node.args.get("alias")
+    if version is not None or alias is not None:
+        number = (_aliased_version(ctx, target, alias.name) if alias is not None
+                  else _existing_version(ctx, target, ctx.value(version)))
         return ctx.result("describe_model_version", model_id=target.id, version=number,
                           shows_location=ctx.allowed("SEE_LOCATION", target))
     return ctx.result("describe_securable", securable_id=target.id,
                       extended=bool(node.args.get("extended")))
+
+
+def _aliased_version(ctx: Context, model, alias: str) -> int:
+    """The version ``alias`` of ``model`` points to; an alias it lacks is a one-line error."""
+    row = ctx.one("version_by_alias", model_id=model.id, alias=alias)
+    if row is None:
+        raise InvalidArgument(f"Model {model.full_name} has no alias {alias}. "
+                              f"Use DESCRIBE MODEL {model.full_name} to see its aliases.")
+    return row["version"]
 
 
 def select(ctx: Context, node: exp.Expression) -> Result:

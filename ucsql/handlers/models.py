@@ -62,15 +62,14 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
               version=version)
     ctx.audit_name = f"{model.full_name} version {version}"
     # The new version as GET MODEL VERSION would describe it, less its storage location (which
-    # needs EXECUTE): the MLflow façade returns it without reading it back.
+    # needs EXECUTE), for programs (``details["version"]``): the MLflow façade returns it
+    # without reading it back.
     described = {"full_name": model.full_name, "version": version, "source": recorded_source,
                  "run_id": run_id, "run_link": run_link, "logged_model_id": logged_model_id,
                  "status": "READY", "status_message": None, "created_by": ctx.principal,
                  "content_digest": digest,
                  "tags": dict(sorted(tags)), "aliases": [], **row}
-    import pyarrow as pa
-    return Result(pa.table({"name": [model.full_name], "version": [version]}),
-                  f"Created version {version} of model {model.full_name}.", described)
+    return Result.done(f"Created version {version} of model {model.full_name}.", described)
 
 
 def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
@@ -98,9 +97,9 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
         ctx.cur.unregister("ucsql_import_rows")
     last = first + rows.num_rows - 1
     ctx.detail = f"versions {first}-{last} from {src.full_name} version {number}"
-    return Result(pa.table({"name": [model.full_name], "first_version": [first],
-                            "last_version": [last]}),
-                  f"Imported {rows.num_rows} versions ({first}-{last}) of model {model.full_name}.")
+    return Result.done(f"Imported {rows.num_rows} versions ({first}-{last}) of model "
+                       f"{model.full_name}.", {"full_name": model.full_name, "count": rows.num_rows,
+                                               "first_version": first, "last_version": last})
 
 
 @functools.cache
@@ -294,11 +293,8 @@ def get_model_version(ctx: Context, node: exp.Expression) -> Result:
     ctx.authorize("EXECUTE", model, what=f"get a version of {model}")
     alias = node.args.get("alias")
     if alias is not None:
-        row = ctx.one("version_by_alias", model_id=model.id, alias=alias.name)
-        if row is None:
-            raise InvalidArgument(f"Model {model.full_name} has no alias {alias.name}. "
-                                  f"Use DESCRIBE MODEL {model.full_name} to see its aliases.")
-        number = row["version"]
+        from .looking import _aliased_version
+        number = _aliased_version(ctx, model, alias.name)
     else:
         number = _existing_version(ctx, model, ctx.value(node.args.get("version")))
     ctx.audit_name = f"{model.full_name} version {number}"
