@@ -51,6 +51,10 @@ def governance(result: dict) -> list[dict]:
     out = [_row("privilege check (GET MODEL VERSION as nested principal) median < 1 ms",
                 f"{t['get_model_version']['median_ms']:.2f} ms",
                 t["get_model_version"]["median_ms"] < 1.0)]
+    if "uncached_check" in t:
+        out.append(_row("uncached privilege check (new epoch, a different model each call) "
+                        "median < 1 ms", f"{t['uncached_check']['median_ms']:.2f} ms",
+                        t["uncached_check"]["median_ms"] < 1.0))
     out.append(_row("SHOW GRANTS ON SCHEMA median < 20 ms",
                     f"{t['show_grants']['median_ms']:.2f} ms", t["show_grants"]["median_ms"] < 20))
     return out

@@ -54,7 +54,8 @@ def test_quick_run_covers_every_section(tmp_path):
     governance = report["sections"]["governance"]
     assert governance["errors"] == 0, governance["error_samples"]
     assert set(governance["timings"]) == {"get_model_version", "get_model_version_sql",
-                                          "policy_query", "show_grants", "count_versions"}
+                                          "policy_query", "uncached_check", "show_grants",
+                                          "count_versions"}
     assert all(positive(t) for t in governance["timings"].values())
     assert governance["grant_rows"] >= governance["grant_rows_planned"]
     assert governance["visible_versions"] >= governance["visible_versions_at_least"]
