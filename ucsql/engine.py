@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from . import names, queries, storage
 from .audit import MAX_WAITING, stamped
+from .decisions import BulkPlanner, Decisions
 from .epoch_cache import EpochCache
 from .errors import (Cancelled, InvalidArgument, MetastoreError, NotFound, PermissionDenied,
                      UcsqlError)
@@ -243,10 +244,13 @@ class Context:
         """Refuse (PermissionDenied) unless the caller may do ``operation`` on ``target``
         (``subject``: the operation's second principal, e.g. whose grants are listed).
 
-        The decision, and the privilege named as missing, come from sql/session/06_authorize.sql.
+        The decision, and the privilege named as missing, come from sql/session/06_authorize.sql
+        (the decision kept in bulk, ucsql.decisions; the reason from the single query).
         """
+        if self._bulk_decision(operation, target, subject):
+            return
         row = self._decision(operation, target, subject)
-        if row and row["allowed"]:
+        if row and row["allowed"]:  # only if the bulk pass and the single query disagreed
             return
         missing = row["missing"] if row else []
         parts = []
@@ -263,8 +267,42 @@ class Context:
 
     def allowed(self, operation: str, target: Securable, subject: str | None = None) -> bool:
         """Whether the caller may do ``operation`` on ``target``, without refusing."""
+        allowed = self._bulk_decision(operation, target, subject)
+        if allowed is not None:
+            return allowed
         row = self._decision(operation, target, subject)
         return bool(row and row["allowed"])
+
+    def _bulk_decision(self, operation: str, target: Securable,
+                       subject: str | None) -> bool | None:
+        """The decision kept in bulk for the caller at this policy epoch (ucsql.decisions), or
+        None when there is none to use: an operation with a subject, a transaction that changed
+        the policy, or no pass made yet at this epoch (a single check then counts towards one).
+        """
+        if subject is not None or "policy" in self.changed:
+            return None
+        if self.epochs is None:
+            self.epochs = self.one("epochs")
+        engine = self.engine
+        key = (engine.metastore.metastore_id, self.principal, self.epochs["policy"])
+        kept = engine.bulk.get(key)
+        if kept is None:
+            if not engine.bulk.worth_a_pass(key):
+                started = time.perf_counter()
+                self._decision(operation, target, subject)
+                engine.bulk.spent(key, time.perf_counter() - started)
+                return None  # the row is in engine.decisions for the caller to read
+            started = time.perf_counter()
+            kept = Decisions.from_rows(self.q("decisions_for_principal",
+                                              principal=self.principal, securable_id=None))
+            engine.bulk.put(key, kept, time.perf_counter() - started)
+        if not kept.knows(target.id):  # created after the pass: decide it alone, keep it
+            new = Decisions.from_rows(self.q("decisions_for_principal",
+                                             principal=self.principal, securable_id=target.id))
+            kept.extend(new.allowed, new.decided)
+            if not kept.knows(target.id):  # not visible to this transaction
+                return None
+        return kept.allows(operation, target.id)
 
     def _decision(self, operation: str, target: Securable,
                   subject: str | None = None) -> dict[str, Any] | None:
@@ -296,6 +334,7 @@ class Engine:
         # Answers reused while the epochs they were computed at are current (ucsql.epoch_cache).
         self.names = EpochCache()
         self.decisions = EpochCache()
+        self.bulk = BulkPlanner()  # every decision of a principal at an epoch (ucsql.decisions)
         # Parsed scripts and checked queries, by text: an application sends the same text over
         # and over (the MLflow façade's searches differ only in bound values). Cached statement
         # nodes are shared, so nothing may modify a node it is given.
@@ -390,6 +429,8 @@ class Engine:
             ctx._on_rollback.clear()
             ctx.epochs = None
             ctx.changed.clear()
+            if script:  # an epoch an earlier statement bumped is not committed yet either
+                ctx.changed |= script.changed
             try:
                 with (contextlib.nullcontext(self.metastore.cursor()) if script
                       else self.metastore.transaction()) as cur:
@@ -444,6 +485,7 @@ class Engine:
                         with self.metastore.lease():
                             audit.flush(self.metastore.connection())
                 if script:  # committed with the script, or undone with it
+                    script.changed |= ctx.changed
                     script.after_commit += ctx._after_commit
                     script.on_rollback += ctx._on_rollback
                 else:
@@ -505,6 +547,8 @@ class _Script:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     on_rollback: list[Callable[[], None]] = field(default_factory=list)
     refused: list[tuple] = field(default_factory=list)
+    # The epochs its statements bumped: answers at those epochs are not kept until it commits.
+    changed: set[str] = field(default_factory=set)
 
 
 def _action_of(node: exp.Expression) -> str:
