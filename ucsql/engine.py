@@ -132,7 +132,16 @@ class Context:
         state = self.engine.metastore.cursor_state(self.cur)
         if key is not None and state.get("visible") == key:
             return
-        self.q("refresh_visible", principal=self.principal)
+        kept = self._kept_for_lists()
+        if kept is not None:
+            self.q("refresh_visible_from", principal=self.principal,
+                   visible=sorted(kept.allowed.get("SEE", ())),
+                   located=sorted(kept.allowed.get("SEE_LOCATION", ())))
+        else:
+            started = time.perf_counter()
+            self.q("refresh_visible", principal=self.principal)
+            if key is not None:  # a fill of the whole list counts towards a pass (ucsql.decisions)
+                self.engine.bulk.spent(self._bulk_key(), time.perf_counter() - started)
         state["visible"] = key
         # Rolled back, the table is back to an older content: refill next time.
         self.on_rollback(lambda: state.pop("visible", None))
@@ -273,6 +282,32 @@ class Context:
         row = self._decision(operation, target, subject)
         return bool(row and row["allowed"])
 
+    def _bulk_key(self) -> tuple:
+        if self.epochs is None:
+            self.epochs = self.one("epochs")
+        return (self.engine.metastore.metastore_id, self.principal, self.epochs["policy"])
+
+    def _kept_for_lists(self) -> Decisions | None:
+        """The caller's decisions at this epoch if they cover every securable (a pass is made
+        now if single checks and list fills have cost as much), else None."""
+        if self.changed:
+            return None
+        key = self._bulk_key()
+        kept = self.engine.bulk.get(key)
+        if kept is None and self.engine.bulk.worth_a_pass(key):
+            kept = self._pass(key)
+        if kept is None:
+            return None
+        [(ids,)] = self.q("securable_ids")
+        return kept if kept.decided.issuperset(ids or ()) else None
+
+    def _pass(self, key: tuple) -> Decisions:
+        started = time.perf_counter()
+        kept = Decisions.from_rows(self.q("decisions_for_principal", principal=self.principal,
+                                          securable_id=None))
+        self.engine.bulk.put(key, kept, time.perf_counter() - started)
+        return kept
+
     def _bulk_decision(self, operation: str, target: Securable,
                        subject: str | None) -> bool | None:
         """The decision kept in bulk for the caller at this policy epoch (ucsql.decisions), or
@@ -281,10 +316,8 @@ class Context:
         """
         if subject is not None or "policy" in self.changed:
             return None
-        if self.epochs is None:
-            self.epochs = self.one("epochs")
         engine = self.engine
-        key = (engine.metastore.metastore_id, self.principal, self.epochs["policy"])
+        key = self._bulk_key()
         kept = engine.bulk.get(key)
         if kept is None:
             if not engine.bulk.worth_a_pass(key):
@@ -292,10 +325,7 @@ class Context:
                 self._decision(operation, target, subject)
                 engine.bulk.spent(key, time.perf_counter() - started)
                 return None  # the row is in engine.decisions for the caller to read
-            started = time.perf_counter()
-            kept = Decisions.from_rows(self.q("decisions_for_principal",
-                                              principal=self.principal, securable_id=None))
-            engine.bulk.put(key, kept, time.perf_counter() - started)
+            kept = self._pass(key)
         if not kept.knows(target.id):  # created after the pass: decide it alone, keep it
             new = Decisions.from_rows(self.q("decisions_for_principal",
                                              principal=self.principal, securable_id=target.id))
