@@ -29,7 +29,7 @@ from benchmarks.timing import table
 SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start", "guard"]
 
 FULL = {
-    "registry": {"scales": [1_000, 100_000], "count": 200, "warmup": 20},
+    "registry": {"scales": [1_000, 100_000], "count": 200, "warmup": 20, "cold": 1_000},
     "governance": {"groups": 10_000, "grants": 100_000, "models": 10_000, "repeat": 50},
     "analytics": {"versions": 1_000_000, "repeat": 5},
     "concurrency": {"writers": 4, "per_writer": 50},
@@ -37,7 +37,7 @@ FULL = {
     "guard": {"sizes": [250, 1_000, 4_000]},
 }
 QUICK = {
-    "registry": {"scales": [200, 2_000], "count": 10, "warmup": 2},
+    "registry": {"scales": [200, 2_000], "count": 10, "warmup": 2, "cold": 20},
     "governance": {"groups": 200, "grants": 2_000, "models": 200, "repeat": 5},
     "analytics": {"versions": 20_000, "repeat": 2},
     "concurrency": {"writers": 2, "per_writer": 10},

@@ -20,11 +20,12 @@ def registry(result: dict) -> list[dict]:
     out = []
     scales = result["scales"]
     labels = "/".join(scale_label(s["versions"]) for s in scales)
-    for key, first in scales[0]["workloads"].items():
-        ratios = [s["workloads"][key]["ratio"] for s in scales]
-        out.append(_row(f"{first['label']}: >= 2x faster than SQLite at {labels}",
-                        " / ".join(f"{r:.2f}x time" for r in ratios),
-                        all(r <= 0.5 for r in ratios)))
+    for shape, named in (("workloads", "hot"), ("cold", "cold")):
+        for key, first in scales[0].get(shape, {}).items():
+            ratios = [s[shape][key]["ratio"] for s in scales]
+            out.append(_row(f"{first['label']} ({named}): >= 2x faster than SQLite at {labels}",
+                            " / ".join(f"{r:.2f}x time" for r in ratios),
+                            all(r <= 0.5 for r in ratios)))
     if len(scales) >= 2:
         lo, hi = scales[0], scales[-1]
         growth = hi["versions"] / lo["versions"]
@@ -35,7 +36,8 @@ def registry(result: dict) -> list[dict]:
             out.append(_row(f"ucsql {lo['workloads'][key]['label']}: "
                             f"{scale_label(lo['versions'])} -> {scale_label(hi['versions'])} {kind}",
                             f"{b / a:.2f}x", b / a <= bound))
-    errors = sum(w[s]["errors"] for sc in scales for w in sc["workloads"].values()
+    errors = sum(w[s]["errors"] for sc in scales
+                 for w in [*sc["workloads"].values(), *sc.get("cold", {}).values()]
                  for s in ("sqlite", "ucsql"))
     intact = all(sc["versions_after"]["ucsql"] == sc["versions_expected"] for sc in scales)
     out.append(_row("registry: no errors, every ucsql version accounted for",
@@ -49,6 +51,10 @@ def governance(result: dict) -> list[dict]:
     out = [_row("privilege check (GET MODEL VERSION as nested principal) median < 1 ms",
                 f"{t['get_model_version']['median_ms']:.2f} ms",
                 t["get_model_version"]["median_ms"] < 1.0)]
+    if "uncached_check" in t:
+        out.append(_row("uncached privilege check (new epoch, a different model each call) "
+                        "median < 1 ms", f"{t['uncached_check']['median_ms']:.2f} ms",
+                        t["uncached_check"]["median_ms"] < 1.0))
     out.append(_row("SHOW GRANTS ON SCHEMA median < 20 ms",
                     f"{t['show_grants']['median_ms']:.2f} ms", t["show_grants"]["median_ms"] < 20))
     return out

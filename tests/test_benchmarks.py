@@ -17,6 +17,9 @@ WORKLOADS = ["create_registered_model", "create_model_version", "create_model_ve
              "set_alias", "get_version_by_alias", "get_registered_model", "set_version_tag",
              "search_versions_by_name", "search_versions_by_tag", "search_versions_by_run_id",
              "search_registered_models_like", "delete_model_version"]
+COLD = ["create_registered_model", "set_alias", "get_version_by_alias", "get_registered_model",
+        "set_version_tag", "search_versions_by_name", "create_model_version",
+        "create_model_version_files"]
 
 
 def positive(figures: dict) -> bool:
@@ -38,8 +41,8 @@ def test_quick_run_covers_every_section(tmp_path):
     registry = report["sections"]["registry"]
     assert len(registry["scales"]) == 2
     for scale in registry["scales"]:
-        assert list(scale["workloads"]) == WORKLOADS
-        for key, row in scale["workloads"].items():
+        assert list(scale["workloads"]) == WORKLOADS and list(scale["cold"]) == COLD
+        for key, row in [*scale["workloads"].items(), *scale["cold"].items()]:
             for store in ("sqlite", "ucsql"):
                 assert row[store]["errors"] == 0, (key, store, row[store]["error_samples"])
                 assert row[store]["n"] == registry["count"] and positive(row[store]), (key, store)
@@ -51,7 +54,8 @@ def test_quick_run_covers_every_section(tmp_path):
     governance = report["sections"]["governance"]
     assert governance["errors"] == 0, governance["error_samples"]
     assert set(governance["timings"]) == {"get_model_version", "get_model_version_sql",
-                                          "policy_query", "show_grants", "count_versions"}
+                                          "policy_query", "uncached_check", "show_grants",
+                                          "count_versions"}
     assert all(positive(t) for t in governance["timings"].values())
     assert governance["grant_rows"] >= governance["grant_rows_planned"]
     assert governance["visible_versions"] >= governance["visible_versions_at_least"]

@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from . import names, queries, storage
 from .audit import MAX_WAITING, stamped
+from .decisions import BulkPlanner, Decisions
 from .epoch_cache import EpochCache
 from .errors import (Cancelled, InvalidArgument, MetastoreError, NotFound, PermissionDenied,
                      UcsqlError)
@@ -148,11 +149,21 @@ class Context:
                                          self.epochs["policy"])
         state = self.engine.metastore.cursor_state(self.cur)
         if key is None or state.get("visible") != key:
-            self.q("refresh_visible", principal=self.principal)
+            kept = self._kept_for_lists()
+            if kept is not None:  # decisions made in bulk cover every securable: no policy pass
+                self.q("refresh_visible_from", principal=self.principal,
+                       visible=sorted(kept.allowed.get("SEE", ())),
+                       located=sorted(kept.allowed.get("SEE_LOCATION", ())))
+                state["locations"] = key
+            else:
+                started = time.perf_counter()
+                self.q("refresh_visible", principal=self.principal)
+                if key is not None:  # a fill of the whole list counts towards a pass (ucsql.decisions)
+                    self.engine.bulk.spent(self._bulk_key(), time.perf_counter() - started)
+                state.pop("locations", None)
             state["visible"] = key
-            state.pop("locations", None)
             # Rolled back, the table is back to an older content: refill next time.
-            self.on_rollback(lambda: state.pop("visible", None))
+            self.on_rollback(lambda: (state.pop("visible", None), state.pop("locations", None)))
         if locations and (key is None or state.get("locations") != key):
             self.q("refresh_visible_locations", principal=self.principal)
             state["locations"] = key
@@ -265,10 +276,13 @@ class Context:
         """Refuse (PermissionDenied) unless the caller may do ``operation`` on ``target``
         (``subject``: the operation's second principal, e.g. whose grants are listed).
 
-        The decision, and the privilege named as missing, come from sql/session/06_authorize.sql.
+        The decision, and the privilege named as missing, come from sql/session/06_authorize.sql
+        (the decision kept in bulk, ucsql.decisions; the reason from the single query).
         """
+        if self._bulk_decision(operation, target, subject):
+            return
         row = self._decision(operation, target, subject)
-        if row and row["allowed"]:
+        if row and row["allowed"]:  # only if the bulk pass and the single query disagreed
             return
         missing = row["missing"] if row else []
         parts = []
@@ -285,8 +299,63 @@ class Context:
 
     def allowed(self, operation: str, target: Securable, subject: str | None = None) -> bool:
         """Whether the caller may do ``operation`` on ``target``, without refusing."""
+        allowed = self._bulk_decision(operation, target, subject)
+        if allowed is not None:
+            return allowed
         row = self._decision(operation, target, subject)
         return bool(row and row["allowed"])
+
+    def _bulk_key(self) -> tuple:
+        if self.epochs is None:
+            self.epochs = self.one("epochs")
+        return (self.engine.metastore.metastore_id, self.principal, self.epochs["policy"])
+
+    def _kept_for_lists(self) -> Decisions | None:
+        """The caller's decisions at this epoch if they cover every securable (a pass is made
+        now if single checks and list fills have cost as much), else None."""
+        if self.changed:
+            return None
+        key = self._bulk_key()
+        kept = self.engine.bulk.get(key)
+        if kept is None and self.engine.bulk.worth_a_pass(key):
+            kept = self._pass(key)
+        if kept is None:
+            return None
+        [(ids,)] = self.q("securable_ids")
+        return kept if kept.decided.issuperset(ids or ()) else None
+
+    def _pass(self, key: tuple) -> Decisions:
+        started = time.perf_counter()
+        kept = Decisions.from_rows(self.q("decisions_for_principal", principal=self.principal,
+                                          securable_id=None))
+        self.engine.bulk.put(key, kept, time.perf_counter() - started)
+        return kept
+
+    def _bulk_decision(self, operation: str, target: Securable,
+                       subject: str | None) -> bool | None:
+        """The decision kept in bulk for the caller at this policy epoch (ucsql.decisions), or
+        None when there is none to use: an operation with a subject, a transaction that changed
+        the policy, or no pass made yet at this epoch (a single check then counts towards one).
+        """
+        if subject is not None or "policy" in self.changed:
+            return None
+        engine = self.engine
+        key = self._bulk_key()
+        kept = engine.bulk.get(key)
+        if kept is None:
+            if not engine.bulk.worth_a_pass(key):
+                started = time.perf_counter()
+                self._decision(operation, target, subject)
+                engine.bulk.spent(key, time.perf_counter() - started)
+                return None  # the row is in engine.decisions for the caller to read
+            kept = self._pass(key)
+        if not kept.knows(target.id):  # created after the pass: decide it alone, keep it
+            new = Decisions.from_rows(self.q("decisions_for_principal",
+                                             principal=self.principal, securable_id=target.id))
+            kept.extend(new.allowed, new.decided)
+            if not kept.knows(target.id):  # not visible to this transaction
+                return None
+        return kept.allows(operation, target.id)
 
     def _decision(self, operation: str, target: Securable,
                   subject: str | None = None) -> dict[str, Any] | None:
@@ -318,6 +387,7 @@ class Engine:
         # Answers reused while the epochs they were computed at are current (ucsql.epoch_cache).
         self.names = EpochCache()
         self.decisions = EpochCache()
+        self.bulk = BulkPlanner()  # every decision of a principal at an epoch (ucsql.decisions)
         # Parsed scripts and checked queries, by text: an application sends the same text over
         # and over (the MLflow façade's searches differ only in bound values). Cached statement
         # nodes are shared, so nothing may modify a node it is given.
@@ -413,6 +483,8 @@ class Engine:
             ctx._on_rollback.clear()
             ctx.epochs = None
             ctx.changed.clear()
+            if script:  # an epoch an earlier statement bumped is not committed yet either
+                ctx.changed |= script.changed
             try:
                 with (contextlib.nullcontext(self.metastore.cursor(prepared=False)) if script
                       else self.metastore.transaction(prepared=False)) as cur:
@@ -467,6 +539,7 @@ class Engine:
                         with self.metastore.lease():
                             audit.flush(self.metastore.connection())
                 if script:  # committed with the script, or undone with it
+                    script.changed |= ctx.changed
                     script.after_commit += ctx._after_commit
                     script.on_rollback += ctx._on_rollback
                 else:
@@ -528,6 +601,8 @@ class _Script:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     on_rollback: list[Callable[[], None]] = field(default_factory=list)
     refused: list[tuple] = field(default_factory=list)
+    # The epochs its statements bumped: answers at those epochs are not kept until it commits.
+    changed: set[str] = field(default_factory=set)
 
 
 def _action_of(node: exp.Expression) -> str:

@@ -27,10 +27,13 @@
 -- lists and views decide every securable in one pass; or KNOW: is the caller told that the
 -- securable exists when it tries to create it again (CREATE answers "already exists" instead of
 -- a refusal): SEE, or for a model also CREATE_MODEL_VERSION on it (register_model relies on it).
+-- operation_name NULL decides every operation (SEE and KNOW included) in the same pass, one
+-- row per securable and operation: what sql/queries/decisions_for_principal.sql keeps.
 -- subject_name: the operation's subject (see above), NULL when it has none.
--- Columns: securable_id, allowed, gates_ok, missing (list of {privilege, on_id}: the failed gate,
+-- Columns: securable_id, operation, allowed, gates_ok, missing (list of {privilege, on_id}: the failed gate,
 -- else the unmet terms of alternative 1, i.e. what to grant on which securable), matched (the
--- terms of the alternative that allowed it: the answer to "why").
+-- terms of the alternative that allowed it: the answer to "why"); missing and matched only
+-- when target_id is not NULL.
 CREATE OR REPLACE TEMP MACRO ucsql_authorize(principal_name, target_id, operation_name,
                                              subject_name := NULL) AS TABLE
 WITH
@@ -110,19 +113,20 @@ operation_table(operation, alternative, privilege, level, gated) AS (VALUES
 requirement AS (
     SELECT operation, alternative, privilege, level, gated, NULL AS target_kind
     FROM operation_table
-    WHERE operation = operation_name
+    WHERE operation_name IS NULL OR operation = operation_name
   UNION ALL
-    SELECT operation_name, alternative, privilege, level, gated,
-           CASE operation WHEN 'SEE_CATALOG' THEN 'CATALOG' WHEN 'SEE_SCHEMA' THEN 'SCHEMA'
-                          ELSE 'MODEL' END
-    FROM operation_table
-    WHERE operation_name IN ('SEE', 'KNOW')
-      AND operation IN ('SEE_CATALOG', 'SEE_SCHEMA', 'READ_METADATA')
+    SELECT composite.operation, alternative, privilege, level, gated,
+           CASE t.operation WHEN 'SEE_CATALOG' THEN 'CATALOG' WHEN 'SEE_SCHEMA' THEN 'SCHEMA'
+                            ELSE 'MODEL' END
+    FROM operation_table AS t, (VALUES ('SEE'), ('KNOW')) AS composite(operation)
+    WHERE (operation_name IS NULL OR composite.operation = operation_name)
+      AND t.operation IN ('SEE_CATALOG', 'SEE_SCHEMA', 'READ_METADATA')
   UNION ALL
     -- KNOW also counts whoever may add versions to the model: they work with it by name.
     SELECT 'KNOW', 10 + alternative, privilege, level, gated, 'MODEL'
     FROM operation_table
-    WHERE operation_name = 'KNOW' AND operation = 'CREATE_MODEL_VERSION'
+    WHERE (operation_name IS NULL OR operation_name = 'KNOW')
+      AND operation = 'CREATE_MODEL_VERSION'
 ),
 up AS (
     SELECT * FROM ucsql_securable_ancestry(target_id)
@@ -159,7 +163,7 @@ admin AS (
 ),
 -- Every term of every alternative, for every target, and whether the caller holds it.
 terms AS (
-    SELECT t.securable_id, r.alternative, r.privilege, r.gated, a.ancestor_id AS on_id,
+    SELECT t.securable_id, r.operation, r.alternative, r.privilege, r.gated, a.ancestor_id AS on_id,
            f.securable_id IS NOT NULL AS held
     FROM targets AS t
     JOIN requirement AS r ON r.target_kind IS NULL OR r.target_kind = t.kind
@@ -168,13 +172,16 @@ terms AS (
      AND (a.ancestor_kind = r.level OR (r.level = 'SELF' AND a.depth = 0))
     LEFT JOIN facts AS f ON f.securable_id = a.ancestor_id AND f.privilege = r.privilege
 ),
+-- The terms are listed (for missing and matched) only for one target: over every securable
+-- only allowed is asked for, and building the lists would cost most of the pass.
 alternatives AS (
-    SELECT securable_id, alternative, bool_and(held) AS holds, any_value(gated) AS gated,
-           list({'privilege': privilege, 'on_id': on_id} ORDER BY privilege) AS terms,
+    SELECT securable_id, operation, alternative, bool_and(held) AS holds, any_value(gated) AS gated,
            list({'privilege': privilege, 'on_id': on_id} ORDER BY privilege)
-               FILTER (WHERE NOT held) AS unmet
+               FILTER (WHERE target_id IS NOT NULL) AS terms,
+           list({'privilege': privilege, 'on_id': on_id} ORDER BY privilege)
+               FILTER (WHERE NOT held AND target_id IS NOT NULL) AS unmet
     FROM terms
-    GROUP BY securable_id, alternative
+    GROUP BY securable_id, operation, alternative
 ),
 gates AS (
     SELECT
@@ -196,10 +203,16 @@ gates AS (
 decision AS (
     SELECT
         g.securable_id,
+        a.operation,
         g.catalog_id,
         g.schema_id,
         coalesce(g.catalog_ok, false) AS catalog_ok,
         admin.is_admin OR (coalesce(g.catalog_ok, false) AND coalesce(g.schema_ok, false)) AS gates_ok,
+        -- allowed is matched IS NOT NULL, computed without the lists: a query that asks only
+        -- whether (sql/queries/decisions_for_principal.sql) never builds them.
+        coalesce(bool_or(a.holds AND (NOT a.gated OR admin.is_admin
+                                      OR (coalesce(g.catalog_ok, false)
+                                          AND coalesce(g.schema_ok, false)))), false) AS allowed,
         arg_min(a.terms, a.alternative) FILTER (
             WHERE a.holds AND (NOT a.gated OR admin.is_admin
                                OR (coalesce(g.catalog_ok, false) AND coalesce(g.schema_ok, false)))
@@ -212,10 +225,11 @@ decision AS (
 )
 SELECT
     securable_id,
-    matched IS NOT NULL AS allowed,
+    operation,
+    allowed,
     gates_ok,
     CASE
-        WHEN matched IS NOT NULL THEN []
+        WHEN allowed THEN []
         WHEN NOT gates_ok AND NOT catalog_ok THEN [{'privilege': 'USE_CATALOG', 'on_id': catalog_id}]
         WHEN NOT gates_ok THEN [{'privilege': 'USE_SCHEMA', 'on_id': schema_id}]
         ELSE first_unmet
