@@ -42,6 +42,7 @@ class Server:
     """``ucsql serve`` in its own process, and the tokens made for it beforehand."""
 
     def __init__(self, folder):
+        self.folder = folder
         self.path = str(folder / "team.duckdb")
         with ucsql.connect(self.path, principal="alice") as cat:
             cat.sql("CREATE USER bob; CREATE USER carol; "
@@ -52,10 +53,13 @@ class Server:
             dropped = cat.sql("CREATE TOKEN FOR bob").details["token"]
             cat.sql("DROP TOKEN ?", [dropped.split("_")[1]])
             self.dropped = dropped
+        self.start()
+
+    def start(self) -> None:
         self.url = f"http://127.0.0.1:{_free_port()}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ucsql", "serve", self.path, "--port", self.url.rsplit(":", 1)[1]],
-            stderr=subprocess.PIPE, text=True, cwd=folder)
+            stderr=subprocess.PIPE, text=True, cwd=self.folder)
         self.banner = self.process.stderr.readline()  # the first line says it listens
         assert self.banner.startswith("Serving "), self.banner + self.process.stderr.read()
 
@@ -215,3 +219,53 @@ def test_the_audit_names_each_request_s_principal_and_token(server):
         assert token_id == token_of[principal], (principal, action, result, token_id)
     assert ("bob", "DENIED") in {(r[0], r[2]) for r in rows}
     assert ("carol", "DENIED") in {(r[0], r[2]) for r in rows}
+
+
+def test_a_server_killed_mid_registration_loses_no_ready_version(tmp_path):
+    """kill -9 while a job registers versions with large files: what is READY afterwards has
+    every file, byte for byte (``ucsql check``), and the restarted server serves it."""
+    server = Server(tmp_path)
+    job = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import sys
+        sys.modules['ucsql'] = None
+        import os, mlflow, pandas as pd
+        class Echo(mlflow.pyfunc.PythonModel):
+            def predict(self, context, model_input):
+                return model_input
+        with open("blob.bin", "wb") as f:
+            f.write(os.urandom(32 * 1024 * 1024))
+        while True:
+            mlflow.pyfunc.log_model(name="m", python_model=Echo(), artifacts={"blob": "blob.bin"},
+                                    input_example=pd.DataFrame({"a": [1]}),
+                                    registered_model_name="main.default.big")
+    """)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "MLFLOW_TRACKING_URI": server.url,
+             "MLFLOW_TRACKING_TOKEN": server.tokens["alice"], "PYTHONWARNINGS": "ignore"})
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:  # kill during the registration after the first
+            answer = server.get("/api/2.0/mlflow/model-versions/search?filter=name%3D%27main."
+                                "default.big%27", server.tokens["alice"])
+            if len(answer.json().get("model_versions", [])) >= 1:
+                break
+            time.sleep(0.5)
+        time.sleep(1.5)
+        server.process.kill()
+        server.process.wait(timeout=60)
+    finally:
+        job.kill()
+        job.wait(timeout=60)
+    with ucsql.connect(server.path, principal="alice") as cat:
+        assert cat.check().table.num_rows == 0  # no READY version misses or changed a file
+        ready = cat.sql("SELECT count(*) FROM system.information_schema.model_versions "
+                        "WHERE full_name = 'main.default.big' AND status = 'READY'").scalar()
+    assert ready >= 1
+    server.start()  # the same file, served again
+    try:
+        listed = server.get("/ucsql/files/main.default.big/1/mlflow-artifacts/artifacts"
+                            "?path=artifacts", server.tokens["alice"])
+        assert listed.status_code == 200
+        assert listed.json()["files"] == [{"path": "blob.bin", "is_dir": False,
+                                           "file_size": 32 * 1024 * 1024}]
+    finally:
+        server.stop()
