@@ -137,13 +137,15 @@ def full_name(path: Path_) -> str:
 @dataclass
 class Expect:
     """A prediction: the outcome class, what the statement changes when it succeeds, and the rows
-    a read returns (compared after ``extract`` turns fetched rows into a sorted list)."""
+    a read returns (compared after ``extract`` turns fetched rows into a sorted list), or, for a
+    change, the ``Result.details`` value named ``detail`` (a change answers with a sentence)."""
 
     outcome: str
     apply: Callable[[], None] | None = None
     rows: list | None = None
     extract: Callable[[list], list] | None = None
     gate: str | None = None  # for DENIED: the gate privilege the refusal must name, if any
+    detail: str | None = None
 
 
 class Ref:
@@ -620,7 +622,8 @@ class Runner:
             if expect.apply is not None:
                 expect.apply()
             if expect.rows is not None:
-                rows = expect.extract(result.fetchall())
+                rows = ([result.details[expect.detail]] if expect.detail is not None
+                        else expect.extract(result.fetchall()))
                 if rows != expect.rows:
                     raise self.fail(
                         f"[{actor}] {sql}: rows differ\n  ucsql:     {rows}\n"
@@ -868,7 +871,7 @@ class Runner:
                 ref.versions[m].add(number)
                 ref.next_version[m] = number + 1
 
-            expect = Expect("OK", apply, rows=[number], extract=lambda rows: [r[1] for r in rows])
+            expect = Expect("OK", apply, rows=[number], detail="version")
         self.execute(actor, sql, expect)
 
     def drop_version(self, actor: str, m: Path_, version: int) -> None:
