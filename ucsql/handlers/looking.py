@@ -161,10 +161,13 @@ def _run_here(ctx: Context, sql: str, params, timeout: float, memory: int) -> Re
         raise timeout_error(timeout) from None
     except duckdb.OutOfMemoryException:
         raise memory_error(memory) from None
-    except duckdb.Error as e:
+    except (duckdb.Error, OSError) as e:
         # A query the guard let through can still be wrong (an unknown column, a bad cast, a
-        # missing parameter): DuckDB's message, as a ucsql error.
+        # missing parameter): DuckDB's message, as a ucsql error. An error DuckDB meets while
+        # Arrow reads its stream reaches us through pyarrow as an OSError with DuckDB's text.
         message = str(e).split("\n")[0]
+        if isinstance(e, OSError) and message.startswith("INTERRUPT"):
+            raise timeout_error(timeout) from None
         raise InvalidArgument(f"The query failed: {message}") from None
     finally:
         watchdog.cancel()
