@@ -3,18 +3,13 @@ other processes that cannot import ucsql, with tokens, privileges and audit as t
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
 import requests
 
 import ucsql
+from tests.serve_helpers import Server
 
 pytest.importorskip("flask", reason="the server needs the 'server' extra (full mlflow)")
 
@@ -30,62 +25,6 @@ ROUTES = [
     "/model-versions/get-artifact?name=main.default.iris&version=1&path=MLmodel",
     "/static-files/favicon.ico",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``ucsql serve`` in its own process, and the tokens made for it beforehand."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        self.path = str(folder / "team.duckdb")
-        with ucsql.connect(self.path, principal="alice") as cat:
-            cat.sql("CREATE USER bob; CREATE USER carol; "
-                    "GRANT USE CATALOG ON CATALOG main TO bob; "
-                    "GRANT USE SCHEMA, EXECUTE ON SCHEMA main.default TO bob")
-            self.tokens = {who: cat.sql(f"CREATE TOKEN FOR {who}").details["token"]
-                           for who in ("alice", "bob", "carol")}
-            dropped = cat.sql("CREATE TOKEN FOR bob").details["token"]
-            cat.sql("DROP TOKEN ?", [dropped.split("_")[1]])
-            self.dropped = dropped
-        self.start()
-
-    def start(self) -> None:
-        self.url = f"http://127.0.0.1:{_free_port()}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ucsql", "serve", self.path, "--port", self.url.rsplit(":", 1)[1]],
-            stderr=subprocess.PIPE, text=True, cwd=self.folder)
-        self.banner = self.process.stderr.readline()  # the first line says it listens
-        assert self.banner.startswith("Serving "), self.banner + self.process.stderr.read()
-
-    def get(self, route: str, token: str | None = None, **kwargs) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.get(self.url + route, headers=headers, timeout=60, **kwargs)
-
-    def client(self, who: str, script: str) -> dict:
-        """Run ``script`` as a training job on another machine would: the stock MLflow client,
-        two environment variables, and no ucsql to import. It prints one JSON line."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "UCSQL_"))}
-        env.update(MLFLOW_TRACKING_URI=self.url, MLFLOW_TRACKING_TOKEN=self.tokens[who],
-                   PYTHONWARNINGS="ignore")
-        prelude = ("import sys, json\n"
-                   "sys.modules['ucsql'] = None  # not installed on the client's machine\n")
-        done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(script)],
-                              env=env, capture_output=True, text=True, timeout=300,
-                              cwd=os.path.dirname(self.path))
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
-        return self.process.stderr.read()
 
 
 @pytest.fixture(scope="module")
