@@ -4,6 +4,8 @@ other processes that cannot import ucsql, with tokens, privileges and audit as t
 from __future__ import annotations
 
 import time
+import urllib.parse
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,6 +14,13 @@ import ucsql
 from tests.serve_helpers import Server
 
 pytest.importorskip("flask", reason="the server needs the 'server' extra (full mlflow)")
+
+MLMODEL = """flavors:
+  python_function: {loader_module: mlflow.sklearn, python_version: 3.11.0}
+signature:
+  inputs: '[{"type": "double", "name": "x", "required": true}]'
+  outputs: '[{"type": "long", "required": true}]'
+"""
 
 ROUTES = [
     "/",
@@ -137,6 +146,43 @@ def test_a_path_outside_the_version_is_refused(server):
                             server.tokens["alice"])
         assert answer.status_code in (403, 404), (path, answer.status_code)
         assert b"root:" not in answer.content and b"DUCK" not in answer.content
+
+
+def test_the_server_registers_only_what_was_uploaded_to_it(server):
+    """A token holder cannot make the server copy its own files into a version (and so read
+    them): not as a path, not as file:, not through an experiment whose artifact_location
+    points at them, not from an address only the server reaches."""
+    secret = server.folder / "server-only"
+    headers = {"Authorization": f"Bearer {server.tokens['alice']}"}
+
+    def post(route, body):
+        return requests.post(f"{server.url}/api/2.0/mlflow/{route}", json=body, headers=headers,
+                             timeout=60)
+
+    assert post("registered-models/create", {"name": "main.default.probe"}).status_code == 200
+    experiment = post("experiments/create", {"name": "probe", "artifact_location":
+                                             secret.as_uri()}).json()["experiment_id"]
+    info = post("runs/create", {"experiment_id": experiment}).json()["run"]["info"]
+    run = info["run_id"]
+    # A complete model folder where the run's artifacts would be: only the server can read it.
+    files = Path(urllib.parse.urlparse(info["artifact_uri"]).path)
+    files.mkdir(parents=True)
+    (files / "MLmodel").write_text(MLMODEL)
+    (files / "key.txt").write_text("server secret")
+    secret = files
+    for body in ({"source": str(secret)}, {"source": secret.as_uri()},
+                 {"source": f"runs:/{run}/", "run_id": run},
+                 {"source": str(secret), "run_id": run},
+                 {"source": "http://127.0.0.1:9/model"}):
+        answer = post("model-versions/create", {"name": "main.default.probe", **body})
+        assert answer.status_code == 400, (body, answer.text[:300])
+        assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+        if body["source"].startswith("runs:"):
+            assert "not a model uploaded to this server" in answer.json()["message"]
+    listed = requests.get(f"{server.url}/api/2.0/mlflow/model-versions/search",
+                          params={"filter": "name='main.default.probe'"}, headers=headers,
+                          timeout=60).json()
+    assert listed.get("model_versions", []) == []
 
 
 def test_repeated_failures_from_one_client_are_slowed_down(server):

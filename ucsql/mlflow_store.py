@@ -164,7 +164,6 @@ class UcsqlRegistryStore(AbstractStore):
     def __init__(self, store_uri: str, tracking_uri: str | None = None):
         super().__init__(store_uri, tracking_uri)
         self.store_uri = store_uri
-        self.tracking_uri = tracking_uri
         self.path = os.path.abspath(metastore_path(store_uri))
         self._searches = EpochCache(capacity=256)  # compiled searches (see _compiled)
         # The model create_registered_model made last, per thread (see _first_version_failed).
@@ -172,6 +171,8 @@ class UcsqlRegistryStore(AbstractStore):
         # Inside ``ucsql serve`` the server already holds the file: use its metastore (a
         # second opening in the same process would wait for the server's own lock).
         self._server = serving.served(self.path)
+        # Inside a server, runs:/ and models:/m-… sources name the server's own runs.
+        self.tracking_uri = self._server.tracking_uri if self._server is not None else tracking_uri
         try:
             self._catalog = (self._server.catalog if self._server is not None
                              else connect(self.path, default_principal()))
@@ -353,6 +354,8 @@ class UcsqlRegistryStore(AbstractStore):
 
     def _register(self, name, source, run_id, tags, run_link, description, local_model_path,
                   model_id):
+        if self._server is not None:
+            local_model_path = None  # a server copies only what was uploaded to it (_download)
         run_id = run_id or self._run_of_logged_model(model_id)
         lineage = self._lineage_json(run_id)
         with tempfile.TemporaryDirectory(prefix="ucsql-register-") as tmp:
@@ -390,6 +393,15 @@ class UcsqlRegistryStore(AbstractStore):
         if local is not None:
             return local
         parsed = urllib.parse.urlparse(str(source))
+        if self._server is not None:
+            # A server reads and fetches nothing on a caller's behalf (its own files, an
+            # experiment's artifact_location pointed at them, an address only it can reach):
+            # what it registers was uploaded through it.
+            raise InvalidArgument(
+                f"Model source {names.shown(str(source), 200)} is not a model uploaded to this "
+                "server. Log the model through the server (mlflow.<flavor>.log_model with "
+                "MLFLOW_TRACKING_URI set to it) and register that, or copy a version of this "
+                "registry (models:/<catalog>.<schema>.<model>/<version>).")
         if parsed.scheme in ("", "file"):
             raise InvalidArgument(
                 f"Model source {names.shown(str(source), 200)} is not a folder on this machine. "
@@ -423,8 +435,8 @@ class UcsqlRegistryStore(AbstractStore):
         except Exception:  # noqa: BLE001 - not resolvable here: MLflow's download will say why
             return None
         parsed = urllib.parse.urlparse(uri)
-        if parsed.scheme == "mlflow-artifacts" and self._server is not None:
-            return self._uploaded_folder(parsed.path)
+        if self._server is not None:
+            return self._uploaded_folder(parsed.path) if parsed.scheme == "mlflow-artifacts" else None
         if parsed.scheme not in ("", "file") or parsed.netloc not in ("", "localhost"):
             return None
         path = urllib.request.url2pathname(parsed.path) if parsed.scheme else uri
@@ -608,6 +620,15 @@ for _method in _PROMPT_METHODS:
     setattr(UcsqlRegistryStore, _method, _refused(_method, PROMPTS))
 for _method in _WEBHOOK_METHODS:
     setattr(UcsqlRegistryStore, _method, _refused(_method, WEBHOOKS))
+
+
+def _no_webhooks(self, event, max_results=None, page_token=None):
+    """MLflow's server asks after every change which webhooks to send it to: none, until
+    webhooks come (a refusal here is logged by MLflow as a traceback per change)."""
+    return PagedList([], None)
+
+
+UcsqlRegistryStore.list_webhooks_by_event = _no_webhooks
 
 
 class UcsqlArtifactRepository(ArtifactRepository):

@@ -21,11 +21,13 @@ from .api import Catalog
 
 @dataclass(frozen=True)
 class Server:
-    """The metastore a server holds, and the folder MLflow's artifact proxy writes to (where
-    a stock client uploads a model before registering it as ``models:/m-…``)."""
+    """The metastore a server holds, the folder MLflow's artifact proxy writes to (where a
+    stock client uploads a model before registering it as ``models:/m-…``), and the tracking
+    store its runs and logged models are in (to resolve ``runs:/`` and ``models:/m-…``)."""
 
     catalog: Catalog
     artifacts_root: Path
+    tracking_uri: str
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
     app.configure_mlflow(f"ucsql://{catalog.path}", tracking_uri, artifacts, allowed_hosts)
     # Every task and thread the server starts inherits this: MLflow's registry store, built
     # inside the server, uses this open metastore (ucsql.serving).
-    serving.SERVER.set(serving.Server(catalog, artifacts))
+    serving.SERVER.set(serving.Server(catalog, artifacts, tracking_uri))
     application = app.build(catalog)
     config = uvicorn.Config(application, host=host, port=port, workers=1, log_level="warning",
                             ssl_certfile=certfile, ssl_keyfile=keyfile, lifespan="on")
