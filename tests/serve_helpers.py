@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import requests
 
@@ -40,11 +42,24 @@ class Server:
 
     def start(self) -> None:
         self.url = f"http://127.0.0.1:{_free_port()}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ucsql", "serve", self.path, "--port", self.url.rsplit(":", 1)[1]],
-            stderr=subprocess.PIPE, text=True, cwd=self.folder)
-        self.banner = self.process.stderr.readline()  # the first line says it listens
-        assert self.banner.startswith("Serving "), self.banner + self.process.stderr.read()
+        # The server's output goes to a file, not a pipe: a pipe nobody reads while the tests
+        # run fills up, and a server writing to it would then block mid-request.
+        self.log = Path(self.folder, f"serve-{time.monotonic_ns()}.log")
+        with open(self.log, "w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ucsql", "serve", self.path,
+                 "--port", self.url.rsplit(":", 1)[1]],
+                stdout=out, stderr=subprocess.STDOUT, cwd=self.folder)
+        deadline = time.monotonic() + 300
+        while not self.output().endswith("\n"):  # the first line says it listens
+            assert self.process.poll() is None and time.monotonic() < deadline, self.output()
+            time.sleep(0.05)
+        self.banner = self.output().splitlines()[0]
+        assert self.banner.startswith("Serving "), self.output()
+
+    def output(self) -> str:
+        """What the server has written so far."""
+        return self.log.read_text(errors="replace")
 
     def get(self, route: str, token: str | None = None, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -68,4 +83,4 @@ class Server:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=60)
-        return self.process.stderr.read()
+        return self.output()

@@ -3,6 +3,11 @@ other processes that cannot import ucsql, with tokens, privileges and audit as t
 
 from __future__ import annotations
 
+import os
+import select
+import subprocess
+import sys
+import textwrap
 import time
 import urllib.parse
 from pathlib import Path
@@ -205,3 +210,66 @@ def test_the_audit_names_each_request_s_principal_and_token(server):
     assert ("bob", "DENIED") in {(r[0], r[2]) for r in rows}
     assert ("carol", "DENIED") in {(r[0], r[2]) for r in rows}
 
+
+
+def test_a_server_killed_mid_registration_loses_no_ready_version(tmp_path):
+    """kill -9 while the server copies a version's files: what is READY afterwards has every
+    file, byte for byte (``Catalog.check``), and the restarted server serves it. The job logs
+    one model with a large file, then registers it again and again (each a server-side copy),
+    printing a line per version; the kill comes while the next one is being copied."""
+    server = Server(tmp_path)
+    errors = open(tmp_path / "job.err", "w")
+    job = subprocess.Popen([sys.executable, "-u", "-c", textwrap.dedent("""
+        import sys
+        sys.modules['ucsql'] = None
+        import os, mlflow, pandas as pd
+        from mlflow import MlflowClient
+        class Echo(mlflow.pyfunc.PythonModel):
+            def predict(self, context, model_input):
+                return model_input
+        with open("blob.bin", "wb") as f:
+            f.write(os.urandom(32 * 1024 * 1024))
+        info = mlflow.pyfunc.log_model(name="m", python_model=Echo(),
+                                       artifacts={"blob": "blob.bin"},
+                                       input_example=pd.DataFrame({"a": [1]}),
+                                       registered_model_name="main.default.big")
+        print("registered 1")
+        client = MlflowClient()
+        while True:
+            v = client.create_model_version("main.default.big", info.model_uri,
+                                            model_id=info.model_id)
+            print("registered", v.version)
+    """)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=errors, text=True,
+        env={**os.environ, "MLFLOW_TRACKING_URI": server.url,
+             "MLFLOW_TRACKING_TOKEN": server.tokens["alice"], "PYTHONWARNINGS": "ignore"})
+    try:
+        lines = []
+        deadline = time.monotonic() + 600
+        while len(lines) < 2:  # the second registration is done: the third is under way
+            ready, _, _ = select.select([job.stdout], [], [], 5)
+            if ready:
+                line = job.stdout.readline()
+                assert line, "the job stopped: " + (tmp_path / "job.err").read_text()[-3000:]
+                lines.append(line)
+            assert time.monotonic() < deadline, (lines, (tmp_path / "job.err").read_text()[-3000:])
+        time.sleep(0.3)
+        server.process.kill()
+        server.process.wait(timeout=60)
+    finally:
+        job.kill()
+        job.wait(timeout=60)
+        errors.close()
+    with ucsql.connect(server.path, principal="alice") as cat:
+        assert cat.check().table.num_rows == 0  # no READY version misses or changed a file
+        ready = cat.sql("SELECT count(*) FROM system.information_schema.model_versions "
+                        "WHERE full_name = 'main.default.big' AND status = 'READY'").scalar()
+    assert ready >= 2
+    server.start()  # the same file, served again
+    try:
+        listed = server.get("/ucsql/files/main.default.big/2/mlflow-artifacts/artifacts"
+                            "?path=artifacts", server.tokens["alice"])
+        assert listed.status_code == 200
+        assert listed.json()["files"] == [{"path": "blob.bin", "is_dir": False,
+                                           "file_size": 32 * 1024 * 1024}]
+    finally:
+        server.stop()
