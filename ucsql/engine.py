@@ -10,6 +10,7 @@ around them.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import warnings
@@ -27,6 +28,7 @@ from .decisions import BulkPlanner, Decisions
 from .epoch_cache import EpochCache
 from .errors import (Cancelled, InvalidArgument, MetastoreError, NotFound, PermissionDenied,
                      UcsqlError)
+from .local_clients import LOCAL_TOKEN_ID
 from .metastore import Metastore
 from .result import Result, plain
 from .sandbox import Sandbox
@@ -367,6 +369,32 @@ class Context:
             self._remember("policy", full, row)
         return row
 
+    @property
+    def remote(self) -> bool:
+        """The statement came over the network with a token (``ucsql serve``): the files of the
+        machine it runs on are the server's, not the caller's."""
+        return self.token_id is not None and self.token_id != LOCAL_TOKEN_ID
+
+    def server_path(self, text: str, what: str, *, writes: bool = False) -> str:
+        """A path a statement names (``names.local_path``). Embedded, or from a process on the
+        server's machine, the caller reaches those files anyway. A token holder reaching a
+        server from elsewhere may name only an upload of theirs, and never a place to write:
+        the server reads and writes as itself, with rights the caller does not have."""
+        path = names.local_path(text, what)
+        if not self.remote:
+            return path
+        root = self.engine.uploads
+        if not writes and root is not None:
+            real, base = os.path.realpath(path), os.path.realpath(root)
+            if real.startswith(base + os.sep):
+                return path
+        doing = "write to" if writes else "read"
+        raise PermissionDenied(
+            f"Permission denied: {self.principal} cannot make the server {doing} "
+            f"{names.shown(text, 200)} ({what}): a token holder names no file of the server's. "
+            + ("Register a model uploaded through the server (MLflow's log_model) instead."
+               if not writes else "Run this on the server's machine, as its metastore's admin."))
+
     def is_admin(self) -> bool:
         return bool(self.one("is_admin", principal=self.principal)["is_admin"])
 
@@ -397,6 +425,9 @@ class Engine:
         self._running: dict[int, Context] = {}  # statements running now, for cancel()
         self._running_lock = threading.Lock()
         self.sandbox = Sandbox()  # where queries that could run away run (ucsql.sandbox)
+        # Inside ``ucsql serve``: the folder token holders' uploads land in, the one place of the
+        # server's filesystem a statement of theirs may name (Context.server_path).
+        self.uploads: Path | None = None
 
     def close(self) -> None:
         self.sandbox.close()

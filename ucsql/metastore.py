@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import gc, queries, storage
+from . import gc, local_clients, queries, storage
 from .audit import AuditWriter, writer_for
 from .errors import MetastoreError, UcsqlError
 from .file_lock import Busy, FileLock
@@ -143,6 +143,17 @@ def record_manifest(cur: duckdb.DuckDBPyConnection, recorded: str,
 
 class FileHeld(MetastoreError):
     """Another process holds the file, and the caller asked not to wait (``lease(wait=False)``)."""
+
+
+class FileServed(MetastoreError):
+    """``ucsql serve`` holds the file (for its whole life): reach it through the server."""
+
+    def __init__(self, served: local_clients.ServedFile):
+        super().__init__(f"Metastore {served.path} is held by ucsql serve (process {served.pid}) "
+                         f"at {served.url}. ucsql.connect, the ucsql shell and MLflow's ucsql:/// "
+                         "reach it through the server by themselves; to run this, stop the "
+                         "server first.")
+        self.served = served
 
 
 def code_schema_version() -> int:
@@ -319,6 +330,10 @@ class Metastore:
             time.sleep(random.uniform(0.002, 0.02))
             self._yield_next_open = False
         deadline = time.monotonic() + self.lock_timeout
+        if self._file_lock is not None and os.path.exists(local_clients.serving_file(self.path)):
+            served = local_clients.find(self.path)  # a server never lets go: do not wait
+            if served is not None:
+                raise FileServed(served)
         if self._file_lock is not None:  # ucsql's own lock first (ucsql.file_lock says why)
             try:
                 self._file_lock.acquire(self.lock_timeout, wait)

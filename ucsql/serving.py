@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .api import Catalog
+from .local_clients import ServedFile
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Server:
     catalog: Catalog
     artifacts_root: Path
     tracking_uri: str
+    local: ServedFile | None = None  # what local clients prove themselves with, once listening
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Caller:
 
     catalog: Catalog
     base_url: str
+    local: bool = False  # a process on the server's machine (ucsql.local_clients)
 
 
 SERVER: contextvars.ContextVar[Server | None] = contextvars.ContextVar("ucsql_server", default=None)

@@ -62,7 +62,10 @@ def backup(ctx: Context, node: exp.Expression) -> Result:
     folders, so gc in one can never touch the other's files. Each file is checked against its
     manifest on the way; a mismatch stops the backup."""
     _admin(ctx, "back up the metastore")
-    dest = _new_file(ctx.text(node.this))
+    text = ctx.text(node.this)
+    if text:
+        ctx.server_path(text, "The backup", writes=True)
+    dest = _new_file(text)
     metastore = ctx.engine.metastore
     with metastore.alone():
         plan = _backup_plan(ctx, dest)

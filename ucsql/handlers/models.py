@@ -162,7 +162,7 @@ def _version_source(ctx: Context, node: exp.Expression):
         directory = ctx.text(node.args["source"])
         if directory is None:
             raise InvalidArgument("ADD VERSION needs FROM 'directory' or FROM MODEL name VERSION n.")
-        path = _real_folder(names.local_path(directory, "The model directory"))
+        path = _real_folder(ctx.server_path(directory, "The model directory"))
         recorded = source_uri or str(path)
         return path, recorded, run_id, run_link, logged_model_id
     src, number, row = _source_version(ctx, node)

@@ -59,7 +59,7 @@ def create_securable(ctx: Context, node: exp.Expression) -> Result:
                             f"Use CREATE {kind} IF NOT EXISTS to ignore this.")
     location = ctx.text(node.args.get("location"))
     if location is not None:
-        location = _managed_location(ctx, kind, names.local_path(location, "MANAGED LOCATION"))
+        location = _managed_location(ctx, kind, ctx.server_path(location, "MANAGED LOCATION", writes=True))
     row = ctx.one("insert_securable", kind=kind, parent_id=parent.id, name=own,
                   owner_id=ctx.principal_id(ctx.principal),
                   comment=names.comment(ctx.text(node.args.get("comment"))),

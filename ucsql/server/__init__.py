@@ -15,6 +15,7 @@ import os
 import warnings
 from pathlib import Path
 
+from .. import local_clients
 from ..api import Catalog
 from ..errors import UcsqlError
 
@@ -56,20 +57,26 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
     app.configure_mlflow(f"ucsql://{catalog.path}", tracking_uri, artifacts, allowed_hosts)
     # Every task and thread the server starts inherits this: MLflow's registry store, built
     # inside the server, uses this open metastore (ucsql.serving).
-    serving.SERVER.set(serving.Server(catalog, artifacts, tracking_uri))
+    catalog.engine.uploads = artifacts  # the one folder of ours token holders may name
+    local = local_clients.new_server(catalog.path, host, port, certfile)
+    serving.SERVER.set(serving.Server(catalog, artifacts, tracking_uri, local))
     application = app.build(catalog)
     config = uvicorn.Config(application, host=host, port=port, workers=1, log_level="warning",
                             ssl_certfile=certfile, ssl_keyfile=keyfile, lifespan="on")
     server = uvicorn.Server(config)
-    if ready is not None:
-        scheme = "https" if certfile else "http"
-        shown_host = f"[{host}]" if ":" in host else host
+    scheme = "https" if certfile else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    original = server.startup
 
-        original = server.startup
-
-        async def startup(sockets=None):
-            await original(sockets)
+    async def startup(sockets=None):
+        await original(sockets)
+        # Listening now: processes on this machine that open the file come here instead.
+        local_clients.announce(local)
+        if ready is not None:
             ready(f"{scheme}://{shown_host}:{port}")
-        server.startup = startup
+    server.startup = startup
     with catalog.engine.metastore.lease(wait=False):  # held until the server stops
-        server.run()
+        try:
+            server.run()
+        finally:
+            local_clients.withdraw(local)

@@ -21,7 +21,7 @@ import json
 
 import anyio
 
-from .. import serving
+from .. import local_clients, names, serving
 from ..api import Catalog
 from ..engine import record_refusal
 from ..errors import UcsqlError
@@ -83,7 +83,8 @@ class TokenAuth:
             return
         self._failures.pop(client, None)
         base_url = _base_url(scope, headers)
-        reset = serving.CALLER.set(serving.Caller(caller, base_url))
+        local = caller.token_id == local_clients.LOCAL_TOKEN_ID
+        reset = serving.CALLER.set(serving.Caller(caller, base_url, local))
         try:
             await self.app(scope, receive, send)
         finally:
@@ -91,6 +92,8 @@ class TokenAuth:
 
     def _authenticate(self, headers: dict[bytes, bytes]) -> Catalog:
         token, user = credentials(headers)
+        if local_clients.is_local_credential(token):
+            return self._local_client(token)
         try:
             caller = self.catalog.authenticate(token)
         except UcsqlError as e:
@@ -102,6 +105,24 @@ class TokenAuth:
                            "-- HTTP Basic", "DENIED", message, token_id=caller.token_id)
             raise Refused(message)
         return caller
+
+    def _local_client(self, credential: str) -> Catalog:
+        """A process on this machine that could have opened the metastore itself (it read the
+        server's ``.serving`` file): it acts as the principal it names, as it would embedded."""
+        server = serving.SERVER.get()
+        served = server.local if server is not None else None
+        principal = local_clients.principal_of(credential, served) if served else None
+        if principal is None:
+            record_refusal(self.catalog.engine, "anonymous", "AUTHENTICATE", None, "DENIED",
+                           "wrong local secret", securable_kind="TOKEN",
+                           token_id=local_clients.LOCAL_TOKEN_ID)
+            raise Refused("The local secret is not this server's: read it again from the "
+                          "metastore's .serving file (the server may have restarted).")
+        try:
+            names.principal_name(principal)
+        except UcsqlError as e:
+            raise Refused(e.message) from None
+        return Catalog(self.catalog.engine, principal, local_clients.LOCAL_TOKEN_ID)
 
     async def _refuse(self, client: str, message: str, scope, send) -> None:
         failures = self._failures.pop(client, 0) + 1
