@@ -68,9 +68,7 @@ class Server:
     def client(self, who: str, script: str) -> dict:
         """Run ``script`` as a training job on another machine would: the stock MLflow client,
         two environment variables, and no ucsql to import. It prints one JSON line."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "UCSQL_"))}
-        env.update(MLFLOW_TRACKING_URI=self.url, MLFLOW_TRACKING_TOKEN=self.tokens[who],
-                   PYTHONWARNINGS="ignore")
+        env = self.client_env(who)
         prelude = ("import sys, json\n"
                    "sys.modules['ucsql'] = None  # not installed on the client's machine\n")
         done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(script)],
@@ -78,6 +76,14 @@ class Server:
                               cwd=os.path.dirname(self.path))
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def client_env(self, who: str) -> dict[str, str]:
+        """The environment of a job on another machine: the server's URL and ``who``'s token,
+        and no MLflow or ucsql setting of the test process (tests may leave some behind)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "UCSQL_"))}
+        env.update(MLFLOW_TRACKING_URI=self.url, MLFLOW_TRACKING_TOKEN=self.tokens[who],
+                   PYTHONWARNINGS="ignore")
+        return env
 
     def stop(self) -> str:
         if self.process.poll() is None:

@@ -3,7 +3,6 @@ other processes that cannot import ucsql, with tokens, privileges and audit as t
 
 from __future__ import annotations
 
-import os
 import select
 import subprocess
 import sys
@@ -240,8 +239,7 @@ def test_a_server_killed_mid_registration_loses_no_ready_version(tmp_path):
                                             model_id=info.model_id)
             print("registered", v.version)
     """)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=errors, text=True,
-        env={**os.environ, "MLFLOW_TRACKING_URI": server.url,
-             "MLFLOW_TRACKING_TOKEN": server.tokens["alice"], "PYTHONWARNINGS": "ignore"})
+        env=server.client_env("alice"))
     try:
         lines = []
         deadline = time.monotonic() + 600

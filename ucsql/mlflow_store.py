@@ -161,6 +161,15 @@ def _map(value) -> dict:
 class UcsqlRegistryStore(AbstractStore):
     """Model registry over a ucsql metastore file, with Unity Catalog semantics."""
 
+    def __new__(cls, store_uri: str, tracking_uri: str | None = None):
+        # A metastore ``ucsql serve`` holds is reached through that server (its lock is never
+        # let go): MLflow's REST store, as a local client (ucsql.mlflow_served).
+        from .mlflow_served import ServedRegistryStore, served_for
+        served = served_for(metastore_path(store_uri))
+        if served is not None:
+            return ServedRegistryStore(served, tracking_uri)
+        return super().__new__(cls)
+
     def __init__(self, store_uri: str, tracking_uri: str | None = None):
         super().__init__(store_uri, tracking_uri)
         self.store_uri = store_uri
@@ -328,7 +337,7 @@ class UcsqlRegistryStore(AbstractStore):
         if _is_prompt(tags):
             raise NotSupported(PROMPTS)
         made, self._made.name = getattr(self._made, "name", None), None
-        own = self._own_version(source)
+        own = own_version(source)
         if own is not None and local_model_path is None:
             return self._copy(own[0], own[1], name, tags=tags, description=description)
         try:
@@ -357,9 +366,11 @@ class UcsqlRegistryStore(AbstractStore):
         if self._server is not None:
             local_model_path = None  # a server copies only what was uploaded to it (_download)
         run_id = run_id or self._run_of_logged_model(model_id)
-        lineage = self._lineage_json(run_id)
+        run = self._get_run(run_id)
+        lineage = _lineage_json(run)
         with tempfile.TemporaryDirectory(prefix="ucsql-register-") as tmp:
-            directory = local_model_path or self._download(source, tmp)
+            directory = local_model_path or model_folder(_in_run(source, run), tmp,
+                                                         self.tracking_uri, self._server)
             node = d.AddModelVersion(
                 this=_name(name), source=_lit(os.path.abspath(directory)),
                 source_uri=_lit(source), run_id=_lit(run_id) if run_id else None,
@@ -372,86 +383,6 @@ class UcsqlRegistryStore(AbstractStore):
             # would cost a statement and need EXECUTE, which registering does not.
             return self._model_version(self._run(node).details)
 
-    def _own_version(self, source) -> tuple[str, int] | None:
-        """(model, version) when ``source`` is ``models:/<name>/<version>`` naming a version of
-        this registry (as copy_model_version passes it), else None."""
-        parsed = urllib.parse.urlparse(str(source))
-        if parsed.scheme != "models" or parsed.netloc:
-            return None
-        parts = parsed.path.strip("/").split("/")
-        if len(parts) == 2 and parts[1].isdigit() and parts[0].count(".") == 2:
-            return parts[0], int(parts[1])
-        return None
-
-    def _download(self, source: str, tmp: str) -> str:
-        """The folder to copy a model from: the folder itself when the files behind ``source``
-        (a path, ``file:``, or a ``runs:/`` or ``models:/m-…`` whose artifacts are on this
-        machine's disk) are local, so the engine checks that very folder (not a copy of it:
-        files inside a storage root must be copied with FROM MODEL, which checks EXECUTE);
-        else a download through MLflow into ``tmp``."""
-        local = self._local_folder(str(source))
-        if local is not None:
-            return local
-        parsed = urllib.parse.urlparse(str(source))
-        if self._server is not None:
-            # A server reads and fetches nothing on a caller's behalf (its own files, an
-            # experiment's artifact_location pointed at them, an address only it can reach):
-            # what it registers was uploaded through it.
-            raise InvalidArgument(
-                f"Model source {names.shown(str(source), 200)} is not a model uploaded to this "
-                "server. Log the model through the server (mlflow.<flavor>.log_model with "
-                "MLFLOW_TRACKING_URI set to it) and register that, or copy a version of this "
-                "registry (models:/<catalog>.<schema>.<model>/<version>).")
-        if parsed.scheme in ("", "file"):
-            raise InvalidArgument(
-                f"Model source {names.shown(str(source), 200)} is not a folder on this machine. "
-                "Give the folder MLflow saved the model to (mlflow.<flavor>.save_model), or a "
-                "runs:/<run id>/<path> or models:/ URI.")
-        import mlflow.artifacts
-        try:
-            path = mlflow.artifacts.download_artifacts(artifact_uri=str(source), dst_path=tmp,
-                                                       tracking_uri=self.tracking_uri)
-        except Exception as e:  # noqa: BLE001 - any failure (a missing client library too) is one line
-            reason = e.message if isinstance(e, MlflowException) else f"{type(e).__name__}: {e}"
-            raise InvalidArgument(f"Cannot fetch the model files from "
-                                  f"{names.shown(str(source), 200)}: {one_line(reason)}") from None
-        if parsed.scheme == "models":
-            # MLflow's models:/ repository writes a registered_model_meta file (the name and
-            # version it downloaded, null for models:/m-<id>) into what it downloads: download
-            # metadata, not a file of the model, so it is not copied into managed storage.
-            Path(path, "registered_model_meta").unlink(missing_ok=True)
-        return path
-
-    def _local_folder(self, source: str) -> str | None:
-        """The local folder behind ``source``, if MLflow would read it from this machine."""
-        uri = source
-        try:
-            if uri.startswith("runs:/"):
-                from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
-                uri = RunsArtifactRepository.get_underlying_uri(uri, self.tracking_uri)
-            elif uri.startswith("models:/m-"):
-                from mlflow.store.artifact.models_artifact_repo import ModelsArtifactRepository
-                uri = ModelsArtifactRepository.get_underlying_uri(uri)
-        except Exception:  # noqa: BLE001 - not resolvable here: MLflow's download will say why
-            return None
-        parsed = urllib.parse.urlparse(uri)
-        if self._server is not None:
-            return self._uploaded_folder(parsed.path) if parsed.scheme == "mlflow-artifacts" else None
-        if parsed.scheme not in ("", "file") or parsed.netloc not in ("", "localhost"):
-            return None
-        path = urllib.request.url2pathname(parsed.path) if parsed.scheme else uri
-        return path if os.path.isdir(path) else None
-
-    def _uploaded_folder(self, path: str) -> str | None:
-        """Inside a server, an ``mlflow-artifacts:/<path>`` location (where a stock client's
-        log_model uploaded the files, through MLflow's artifact proxy) is a folder under the
-        server's artifacts root; MLflow's own download would need an http tracking URI."""
-        root = self._server.artifacts_root.resolve()
-        folder = (root / urllib.parse.unquote(path).lstrip("/")).resolve()
-        if root not in folder.parents or not folder.is_dir():
-            return None
-        return str(folder)
-
     def _run_of_logged_model(self, model_id) -> str | None:
         """log_model passes run_id=None and the logged model's id: the run is the model's."""
         if not model_id:
@@ -461,22 +392,14 @@ class UcsqlRegistryStore(AbstractStore):
         except MlflowException:
             return None
 
-    def _lineage_json(self, run_id) -> str | None:
-        """The run's dataset inputs (mlflow.log_input), as the JSON the LINEAGE clause takes."""
+    def _get_run(self, run_id):
+        """The run (read once per registration: its files and its datasets), or None."""
         if not run_id:
             return None
-        import json
         try:
-            run = self._tracking_client().get_run(run_id)
+            return self._tracking_client().get_run(run_id)
         except MlflowException:
             return None
-        inputs = []
-        for item in run.inputs.dataset_inputs if run.inputs else []:
-            context = next((t.value for t in item.tags if t.key == "mlflow.data.context"), None)
-            ds = item.dataset
-            inputs.append({"name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
-                           "source": ds.source, "context": context})
-        return json.dumps(inputs) if inputs else None
 
     @_mlflow_errors
     def update_model_version(self, name, version, description):
@@ -527,7 +450,7 @@ class UcsqlRegistryStore(AbstractStore):
         out (after an EXECUTE check), so loading never writes into them."""
         mv = self.get_model_version(name, version)
         caller = serving.CALLER.get() if self._server is not None else None
-        if caller is not None:
+        if caller is not None and not caller.local:
             # A remote stock client has no ucsql:// repository: hand it the server's own
             # download route, in the shape MLflow's HttpArtifactRepository lists and fetches.
             quoted = urllib.parse.quote(mv.name, safe="")
@@ -596,6 +519,121 @@ class UcsqlRegistryStore(AbstractStore):
         return _rows(self._run(node))
 
 
+def _lineage_json(run) -> str | None:
+    """The run's dataset inputs (mlflow.log_input), as the JSON the LINEAGE clause takes."""
+    if run is None:
+        return None
+    import json
+    inputs = []
+    for item in run.inputs.dataset_inputs if run.inputs else []:
+        context = next((t.value for t in item.tags if t.key == "mlflow.data.context"), None)
+        ds = item.dataset
+        inputs.append({"name": ds.name, "digest": ds.digest, "source_type": ds.source_type,
+                       "source": ds.source, "context": context})
+    return json.dumps(inputs) if inputs else None
+
+
+def _in_run(source, run) -> str:
+    """``runs:/<id>/<path>`` of the run already read, as the location its files are at (what
+    MLflow's runs:/ repository would look the run up again for); any other source as it is."""
+    text = str(source)
+    if run is None or not text.startswith("runs:/"):
+        return text
+    from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
+    from mlflow.utils.uri import append_to_uri_path
+    try:
+        run_id, path = RunsArtifactRepository.parse_runs_uri(text)
+    except MlflowException:
+        return text
+    if run_id != run.info.run_id:
+        return text
+    return append_to_uri_path(run.info.artifact_uri, path) if path else run.info.artifact_uri
+
+
+def own_version(source) -> tuple[str, int] | None:
+    """(model, version) when ``source`` is ``models:/<name>/<version>`` naming a version of
+    this registry (as copy_model_version passes it), else None."""
+    parsed = urllib.parse.urlparse(str(source))
+    if parsed.scheme != "models" or parsed.netloc:
+        return None
+    parts = parsed.path.strip("/").split("/")
+    if len(parts) == 2 and parts[1].isdigit() and parts[0].count(".") == 2:
+        return parts[0], int(parts[1])
+    return None
+
+
+def model_folder(source: str, tmp: str, tracking_uri: str | None,
+                 server: serving.Server | None = None) -> str:
+    """The folder to copy a model from: the folder itself when the files behind ``source``
+    (a path, ``file:``, or a ``runs:/`` or ``models:/m-…`` whose artifacts are on this
+    machine's disk) are local, so the engine checks that very folder (not a copy of it:
+    files inside a storage root must be copied with FROM MODEL, which checks EXECUTE);
+    else a download through MLflow into ``tmp``."""
+    local = _local_folder(str(source), tracking_uri, server)
+    if local is not None:
+        return local
+    parsed = urllib.parse.urlparse(str(source))
+    if server is not None:
+        # A server reads and fetches nothing on a caller's behalf (its own files, an
+        # experiment's artifact_location pointed at them, an address only it can reach):
+        # what it registers was uploaded through it.
+        raise InvalidArgument(
+            f"Model source {names.shown(str(source), 200)} is not a model uploaded to this "
+            "server. Log the model through the server (mlflow.<flavor>.log_model with "
+            "MLFLOW_TRACKING_URI set to it) and register that, or copy a version of this "
+            "registry (models:/<catalog>.<schema>.<model>/<version>).")
+    if parsed.scheme in ("", "file"):
+        raise InvalidArgument(
+            f"Model source {names.shown(str(source), 200)} is not a folder on this machine. "
+            "Give the folder MLflow saved the model to (mlflow.<flavor>.save_model), or a "
+            "runs:/<run id>/<path> or models:/ URI.")
+    import mlflow.artifacts
+    try:
+        path = mlflow.artifacts.download_artifacts(artifact_uri=str(source), dst_path=tmp,
+                                                   tracking_uri=tracking_uri)
+    except Exception as e:  # noqa: BLE001 - any failure (a missing client library too) is one line
+        reason = e.message if isinstance(e, MlflowException) else f"{type(e).__name__}: {e}"
+        raise InvalidArgument(f"Cannot fetch the model files from "
+                              f"{names.shown(str(source), 200)}: {one_line(reason)}") from None
+    if parsed.scheme == "models":
+        # MLflow's models:/ repository writes a registered_model_meta file (the name and
+        # version it downloaded, null for models:/m-<id>) into what it downloads: download
+        # metadata, not a file of the model, so it is not copied into managed storage.
+        Path(path, "registered_model_meta").unlink(missing_ok=True)
+    return path
+
+def _local_folder(source: str, tracking_uri: str | None,
+                  server: serving.Server | None) -> str | None:
+    """The local folder behind ``source``, if MLflow would read it from this machine."""
+    uri = source
+    try:
+        if uri.startswith("runs:/"):
+            from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
+            uri = RunsArtifactRepository.get_underlying_uri(uri, tracking_uri)
+        elif uri.startswith("models:/m-"):
+            from mlflow.store.artifact.models_artifact_repo import ModelsArtifactRepository
+            uri = ModelsArtifactRepository.get_underlying_uri(uri)
+    except Exception:  # noqa: BLE001 - not resolvable here: MLflow's download will say why
+        return None
+    parsed = urllib.parse.urlparse(uri)
+    if server is not None:
+        return _uploaded_folder(parsed.path, server) if parsed.scheme == "mlflow-artifacts" else None
+    if parsed.scheme not in ("", "file") or parsed.netloc not in ("", "localhost"):
+        return None
+    path = urllib.request.url2pathname(parsed.path) if parsed.scheme else uri
+    return path if os.path.isdir(path) else None
+
+def _uploaded_folder(path: str, server: serving.Server) -> str | None:
+    """Inside a server, an ``mlflow-artifacts:/<path>`` location (where a stock client's
+    log_model uploaded the files, through MLflow's artifact proxy) is a folder under the
+    server's artifacts root; MLflow's own download would need an http tracking URI."""
+    root = server.artifacts_root.resolve()
+    folder = (root / urllib.parse.unquote(path).lstrip("/")).resolve()
+    if root not in folder.parents or not folder.is_dir():
+        return None
+    return str(folder)
+
+
 def _is_prompt(tags) -> bool:
     """Whether MLflow's tags mark a registered model or version as a prompt."""
     pairs = tags.items() if isinstance(tags, dict) else ((t.key, t.value) for t in tags or [])
@@ -652,10 +690,15 @@ class UcsqlArtifactRepository(ArtifactRepository):
                          "version's download URI again "
                          "(MlflowClient().get_model_version_download_uri).",
                          "RESOURCE_DOES_NOT_EXIST")
+        self.model, self.version = query["model"][0], query["version"][0]
+        from .mlflow_served import ServedFiles, served_for
+        served = served_for(path)
+        self._served = ServedFiles(served, self.model, self.version) if served else None
+        if served is not None:
+            return  # the server checks EXECUTE, per file it sends
         # The registry store MLflow already built for this metastore (it caches one per URI).
         from mlflow.tracking._model_registry.utils import _get_store
         self.store = store = _get_store(f"ucsql://{parsed.path}")
-        self.model, self.version = query["model"][0], query["version"][0]
         mv = store.run_node(d.GetModelVersion(this=_name(self.model), version=_lit(self.version)))
         self.root = Path(mv[0]["storage_location"])
 
@@ -683,6 +726,8 @@ class UcsqlArtifactRepository(ArtifactRepository):
         return local
 
     def list_artifacts(self, path=None):
+        if self._served is not None:
+            return [FileInfo(p, is_dir, size) for p, is_dir, size in self._served.list(path)]
         base = self._local(path)
         if not base.is_dir():
             return []
@@ -693,6 +738,8 @@ class UcsqlArtifactRepository(ArtifactRepository):
         return infos
 
     def _download_file(self, remote_file_path, local_path):
+        if self._served is not None:
+            return self._served.download(remote_file_path, local_path)
         shutil.copyfile(self._local(remote_file_path), local_path)
 
     def log_artifact(self, local_file, artifact_path=None):

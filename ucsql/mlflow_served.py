@@ -1,0 +1,127 @@
+"""MLflow's ``ucsql:///path`` while ``ucsql serve`` holds ``path``: the same calls, through the server.
+
+A process on the server's machine (a notebook, a training job) keeps its registry URI. Its
+store is then MLflow's own REST store pointed at the server, with the local client's credential
+(``ucsql.local_clients``), acting as ``UCSQL_PRINCIPAL`` or the login name, read per call as the
+embedded store does. Two calls differ from plain REST:
+
+- registering: the files behind the source (a local folder, ``runs:/`` and ``models:/m-…`` of
+  this process's tracking store) are found here, uploaded through the server's artifact proxy
+  and registered from there; the server never reads a path of the client's (it may run as
+  another user), and the upload is removed once the version holds its own copy. Copies of a
+  version of this registry (``models:/c.s.m/N``) go as they are.
+- downloading: the server answers a local client with the ``ucsql://`` download URI, and
+  ``UcsqlArtifactRepository`` fetches the files from the server's download route (EXECUTE is
+  checked there, per file).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import requests
+from mlflow.store.model_registry.rest_store import RestStore
+from mlflow.utils.rest_utils import MlflowHostCreds
+
+from .api import default_principal
+from .local_clients import ServedFile
+
+_UPLOADS = "ucsql-local"  # where in the server's artifact proxy local clients upload
+_TIMEOUT = 600
+
+
+class ServedRegistryStore(RestStore):
+    """MLflow's REST registry store, as a local client of the server holding the metastore."""
+
+    def __init__(self, served: ServedFile, tracking_uri: str | None = None):
+        self.served = served
+        self.tracking_uri = tracking_uri
+        super().__init__(self._host_creds)
+
+    def _host_creds(self) -> MlflowHostCreds:
+        return MlflowHostCreds(self.served.url, token=self.served.credential(default_principal()),
+                               server_cert_path=self.served.certfile)
+
+    def create_model_version(self, name, source, run_id=None, tags=None, run_link=None,
+                             description=None, local_model_path=None, model_id=None):
+        from .mlflow_store import model_folder, own_version
+        if own_version(source) is not None and local_model_path is None:
+            return super().create_model_version(name, source, run_id, tags, run_link, description)
+        with tempfile.TemporaryDirectory(prefix="ucsql-register-") as tmp:
+            folder = local_model_path or model_folder(str(source), tmp, self.tracking_uri)
+            prefix = f"{_UPLOADS}/{uuid.uuid4().hex}"
+            try:
+                self._upload(Path(folder), prefix)
+                # The run and logged model are this process's, unknown to the server's tracking
+                # store (which MLflow's server would look them up in): only the link goes along.
+                return super().create_model_version(name, f"mlflow-artifacts:/{prefix}",
+                                                    tags=tags, run_link=run_link,
+                                                    description=description)
+            finally:
+                self._request("DELETE", prefix)
+
+    def _upload(self, folder: Path, prefix: str) -> None:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():  # a symlink out of the folder is refused by the server's copy
+                relative = file.relative_to(folder).as_posix()
+                with open(file, "rb") as body:
+                    self._request("PUT", f"{prefix}/{relative}", data=body)
+
+    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
+        url = (f"{self.served.url}/api/2.0/mlflow-artifacts/artifacts/"
+               f"{urllib.parse.quote(path)}")
+        answer = requests.request(method, url, timeout=_TIMEOUT, verify=self.served.verify(),
+                                  headers={"Authorization": self.served.authorization(
+                                      default_principal())}, **kwargs)
+        if method != "DELETE":
+            answer.raise_for_status()
+        return answer
+
+
+class ServedFiles:
+    """One version's files, fetched from the server's download route as a local client."""
+
+    def __init__(self, served: ServedFile, model: str, version: str):
+        self.served = served
+        self.base = (f"{served.url}/ucsql/files/{urllib.parse.quote(model, safe='')}/"
+                     f"{urllib.parse.quote(str(version))}/mlflow-artifacts/artifacts")
+
+    def _get(self, url: str, **kwargs) -> requests.Response:
+        from mlflow.exceptions import MlflowException
+        answer = requests.get(url, timeout=_TIMEOUT, verify=self.served.verify(),
+                              headers={"Authorization": self.served.authorization(
+                                  default_principal())}, **kwargs)
+        if answer.status_code != 200:
+            try:
+                body = answer.json()
+                raise MlflowException(body["message"], error_code=body["error_code"])
+            except (ValueError, KeyError):
+                answer.raise_for_status()
+        return answer
+
+    def list(self, path: str | None) -> list[tuple[str, bool, int | None]]:
+        params = {"path": path} if path else {}
+        files = self._get(self.base, params=params).json().get("files", [])
+        prefix = f"{path.rstrip('/')}/" if path else ""
+        return [(prefix + f["path"], f["is_dir"], f.get("file_size")) for f in files]
+
+    def download(self, path: str, local_path: str) -> None:
+        answer = self._get(f"{self.base}/{urllib.parse.quote(path)}", stream=True)
+        with open(local_path, "wb") as out:
+            for chunk in answer.iter_content(1 << 20):
+                out.write(chunk)
+
+
+def served_for(path: str) -> ServedFile | None:
+    """The server holding ``path`` when this process is not that server, else None."""
+    from . import local_clients, serving
+    if serving.served(path) is not None:
+        return None
+    found = local_clients.find(os.path.abspath(path))
+    if found is not None:
+        found.tell_once()
+    return found
