@@ -45,6 +45,7 @@ class ServedFile:
     pid: int
     secret: str
     certfile: str | None = None
+    uploads: str | None = None  # the server's upload folder (local clients register from it)
 
     def credential(self, principal: str) -> str:
         """The bearer token of a local client acting as ``principal``."""
@@ -72,13 +73,15 @@ def serving_file(path: str) -> str:
     return f"{path}.serving"
 
 
-def new_server(path: str, host: str, port: int, certfile: str | None = None) -> ServedFile:
+def new_server(path: str, host: str, port: int, certfile: str | None = None,
+               uploads: str | None = None) -> ServedFile:
     """What this process, about to serve ``path`` on ``host``:``port``, tells local clients:
     a fresh secret, and an address on this machine (loopback for a server on every address)."""
     host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     shown = f"[{host}]" if ":" in host else host
     return ServedFile(path, f"{'https' if certfile else 'http'}://{shown}:{port}", os.getpid(),
-                      secrets.token_hex(32), os.path.abspath(certfile) if certfile else None)
+                      secrets.token_hex(32), os.path.abspath(certfile) if certfile else None,
+                      uploads)
 
 
 def announce(served: ServedFile) -> None:
@@ -97,7 +100,8 @@ def announce(served: ServedFile) -> None:
             os.fchown(fd, -1, info.st_gid)
         os.fchmod(fd, info.st_mode & 0o660)
         os.write(fd, json.dumps({"url": served.url, "pid": served.pid, "secret": served.secret,
-                                 "certfile": served.certfile}).encode())
+                                 "certfile": served.certfile,
+                                 "uploads": served.uploads}).encode())
     finally:
         os.close(fd)
     os.replace(temporary, target)
@@ -133,7 +137,7 @@ def _read(path: str) -> ServedFile | None:
         with open(serving_file(path), encoding="utf-8") as f:
             data = json.loads(f.read(4096))
         return ServedFile(path, str(data["url"]), int(data["pid"]), str(data["secret"]),
-                          data.get("certfile"))
+                          data.get("certfile"), data.get("uploads"))
     except (OSError, ValueError, KeyError, TypeError):
         return None  # absent, unreadable to this user, or not one of ours
 

@@ -48,21 +48,40 @@ class ServedRegistryStore(RestStore):
 
     def create_model_version(self, name, source, run_id=None, tags=None, run_link=None,
                              description=None, local_model_path=None, model_id=None):
-        from .mlflow_store import model_folder, own_version
-        if own_version(source) is not None and local_model_path is None:
+        from . import mlflow_store as m
+        if m.own_version(source) is not None and local_model_path is None:
             return super().create_model_version(name, source, run_id, tags, run_link, description)
+        from mlflow.tracking import MlflowClient
+        tracking = MlflowClient(tracking_uri=self.tracking_uri)
+        run_id = run_id or m.run_of_logged_model(tracking, model_id)
+        run = m.get_run(tracking, run_id)
         with tempfile.TemporaryDirectory(prefix="ucsql-register-") as tmp:
-            folder = local_model_path or model_folder(str(source), tmp, self.tracking_uri)
+            folder = local_model_path or m.model_folder(m.in_run(source, run), tmp,
+                                                        self.tracking_uri)
             prefix = f"{_UPLOADS}/{uuid.uuid4().hex}"
             try:
                 self._upload(Path(folder), prefix)
-                # The run and logged model are this process's, unknown to the server's tracking
-                # store (which MLflow's server would look them up in): only the link goes along.
-                return super().create_model_version(name, f"mlflow-artifacts:/{prefix}",
-                                                    tags=tags, run_link=run_link,
-                                                    description=description)
+                # Registered as the embedded store does (ADD VERSION, with this process's run,
+                # logged model and datasets), from the upload in the server's folder: MLflow's
+                # own create-version route takes an upload only as part of a run it knows.
+                node = m.add_version_node(name, os.path.join(self.served.uploads, prefix), source,
+                                          run_id, run_link, model_id, description, tags,
+                                          m.lineage_json(run))
+                with self._catalog() as catalog:
+                    details = catalog.sql(node.sql(dialect="ucsql")).details
+                return m.model_version_of(details)
             finally:
                 self._request("DELETE", prefix)
+
+    def _catalog(self):
+        """ucsql's own client of the server (SQL over HTTP), as this local client."""
+        import requests
+
+        from .remote import RemoteCatalog
+        session = requests.Session()
+        session.verify = self.served.verify()
+        return RemoteCatalog(self.served.url, session=session,
+                             authorization=self.served.authorization(default_principal()))
 
     def _upload(self, folder: Path, prefix: str) -> None:
         for file in sorted(folder.rglob("*")):

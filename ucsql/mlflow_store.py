@@ -365,41 +365,17 @@ class UcsqlRegistryStore(AbstractStore):
                   model_id):
         if self._server is not None:
             local_model_path = None  # a server copies only what was uploaded to it (_download)
-        run_id = run_id or self._run_of_logged_model(model_id)
-        run = self._get_run(run_id)
-        lineage = _lineage_json(run)
+        tracking = self._tracking_client()
+        run_id = run_id or run_of_logged_model(tracking, model_id)
+        run = get_run(tracking, run_id)
         with tempfile.TemporaryDirectory(prefix="ucsql-register-") as tmp:
-            directory = local_model_path or model_folder(_in_run(source, run), tmp,
+            directory = local_model_path or model_folder(in_run(source, run), tmp,
                                                          self.tracking_uri, self._server)
-            node = d.AddModelVersion(
-                this=_name(name), source=_lit(os.path.abspath(directory)),
-                source_uri=_lit(source), run_id=_lit(run_id) if run_id else None,
-                run_link=_lit(run_link) if run_link and run_id else None,
-                logged_model_id=_lit(model_id) if model_id else None,
-                comment=_lit(description) if description is not None else None,
-                tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []],
-                lineage=_lit(lineage) if lineage else None)
+            node = add_version_node(name, os.path.abspath(directory), source, run_id, run_link,
+                                    model_id, description, tags, lineage_json(run))
             # The version as ADD VERSION recorded it (Result.details): no read back, which
             # would cost a statement and need EXECUTE, which registering does not.
             return self._model_version(self._run(node).details)
-
-    def _run_of_logged_model(self, model_id) -> str | None:
-        """log_model passes run_id=None and the logged model's id: the run is the model's."""
-        if not model_id:
-            return None
-        try:
-            return self._tracking_client().get_logged_model(model_id).source_run_id
-        except MlflowException:
-            return None
-
-    def _get_run(self, run_id):
-        """The run (read once per registration: its files and its datasets), or None."""
-        if not run_id:
-            return None
-        try:
-            return self._tracking_client().get_run(run_id)
-        except MlflowException:
-            return None
 
     @_mlflow_errors
     def update_model_version(self, name, version, description):
@@ -427,22 +403,7 @@ class UcsqlRegistryStore(AbstractStore):
         return self._model_version(row)
 
     def _model_version(self, row: dict) -> ModelVersion:
-        return ModelVersion(
-            name=row["full_name"],
-            version=str(row["version"]),
-            creation_timestamp=_ms(row, "created_at", "creation_timestamp"),
-            last_updated_timestamp=_ms(row, "updated_at", "last_updated_timestamp"),
-            description=row["comment"],
-            user_id=row["created_by"],
-            source=row["source"],
-            run_id=row["run_id"],
-            status=row["status"],
-            status_message=row["status_message"],
-            tags=[ModelVersionTag(k, v) for k, v in _map(row["tags"]).items()],
-            run_link=row.get("run_link"),
-            aliases=list(row["aliases"] or []),
-            model_id=row.get("logged_model_id"),
-        )
+        return model_version_of(row)
 
     @_mlflow_errors
     def get_model_version_download_uri(self, name, version):
@@ -519,7 +480,60 @@ class UcsqlRegistryStore(AbstractStore):
         return _rows(self._run(node))
 
 
-def _lineage_json(run) -> str | None:
+def model_version_of(row: dict) -> ModelVersion:
+    """MLflow's ModelVersion of a version row (or of what ADD VERSION answers)."""
+    return ModelVersion(
+        name=row["full_name"],
+        version=str(row["version"]),
+        creation_timestamp=_ms(row, "created_at", "creation_timestamp"),
+        last_updated_timestamp=_ms(row, "updated_at", "last_updated_timestamp"),
+        description=row["comment"],
+        user_id=row["created_by"],
+        source=row["source"],
+        run_id=row["run_id"],
+        status=row["status"],
+        status_message=row["status_message"],
+        tags=[ModelVersionTag(k, v) for k, v in _map(row["tags"]).items()],
+        run_link=row.get("run_link"),
+        aliases=list(row["aliases"] or []),
+        model_id=row.get("logged_model_id"),
+    )
+
+
+def run_of_logged_model(tracking, model_id) -> str | None:
+    """log_model passes run_id=None and the logged model's id: the run is the model's."""
+    if not model_id:
+        return None
+    try:
+        return tracking.get_logged_model(model_id).source_run_id
+    except MlflowException:
+        return None
+
+
+def get_run(tracking, run_id):
+    """The run (read once per registration: its files and its datasets), or None."""
+    if not run_id:
+        return None
+    try:
+        return tracking.get_run(run_id)
+    except MlflowException:
+        return None
+
+
+def add_version_node(name, directory, source, run_id, run_link, model_id, description, tags,
+                     lineage) -> d.AddModelVersion:
+    """ADD VERSION of what MLflow's create_model_version was given."""
+    return d.AddModelVersion(
+        this=_name(name), source=_lit(directory), source_uri=_lit(source),
+        run_id=_lit(run_id) if run_id else None,
+        run_link=_lit(run_link) if run_link and run_id else None,
+        logged_model_id=_lit(model_id) if model_id else None,
+        comment=_lit(description) if description is not None else None,
+        tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []],
+        lineage=_lit(lineage) if lineage else None)
+
+
+def lineage_json(run) -> str | None:
     """The run's dataset inputs (mlflow.log_input), as the JSON the LINEAGE clause takes."""
     if run is None:
         return None
@@ -533,7 +547,7 @@ def _lineage_json(run) -> str | None:
     return json.dumps(inputs) if inputs else None
 
 
-def _in_run(source, run) -> str:
+def in_run(source, run) -> str:
     """``runs:/<id>/<path>`` of the run already read, as the location its files are at (what
     MLflow's runs:/ repository would look the run up again for); any other source as it is."""
     text = str(source)

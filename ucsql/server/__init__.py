@@ -58,7 +58,7 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
     # Every task and thread the server starts inherits this: MLflow's registry store, built
     # inside the server, uses this open metastore (ucsql.serving).
     catalog.engine.uploads = artifacts  # the one folder of ours token holders may name
-    local = local_clients.new_server(catalog.path, host, port, certfile)
+    local = local_clients.new_server(catalog.path, host, port, certfile, str(artifacts))
     serving.SERVER.set(serving.Server(catalog, artifacts, tracking_uri, local))
     application = app.build(catalog)
     config = uvicorn.Config(application, host=host, port=port, workers=1, log_level="warning",
