@@ -60,7 +60,8 @@ def _start(kind: str, work: Path) -> tuple[subprocess.Popen, str, str | None]:
         command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
                    "--port", str(port), "--backend-store-uri", f"sqlite:///{work / 'mlflow.db'}",
                    "--artifacts-destination", str(work / "artifacts")]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=work,
+                               env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     deadline = time.monotonic() + 300
     while True:
@@ -76,7 +77,7 @@ def _start(kind: str, work: Path) -> tuple[subprocess.Popen, str, str | None]:
 
 def _env(url: str, token: str | None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "UCSQL_"))}
-    env.update(MLFLOW_TRACKING_URI=url, PYTHONWARNINGS="ignore")
+    env.update(MLFLOW_TRACKING_URI=url, PYTHONWARNINGS="ignore", MLFLOW_DISABLE_TELEMETRY="true")
     if token:
         env["MLFLOW_TRACKING_TOKEN"] = token
     return env
@@ -129,13 +130,17 @@ def run_server(kind: str, work: Path, model_dir: Path, clients: int, per_client:
     try:
         _setup(url, token, work, model_dir)
         go = work / "go"
+        logs = [open(work / f"client-{i}.log", "w") for i in range(clients)]
         procs = [subprocess.Popen([sys.executable, str(WORKER), str(i), str(per_client), str(go),
-                                   str(model_dir)], stdout=subprocess.PIPE, text=True,
-                                  env=_env(url, token), cwd=work) for i in range(clients)]
+                                   str(model_dir)], stdout=subprocess.PIPE, stderr=logs[i],
+                                  text=True, env=_env(url, token), cwd=work)
+                 for i in range(clients)]
         deadline = time.monotonic() + 900
         while not all(Path(f"{go}.{i}.ready").exists() for i in range(clients)):
             if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                raise RuntimeError("a client did not get ready")
+                failed = next((i for i, p in enumerate(procs) if p.poll() is not None), 0)
+                raise RuntimeError(f"client {failed} did not get ready: "
+                                   + (work / f"client-{failed}.log").read_text()[-2000:])
             time.sleep(0.05)
         go.touch()
         reports = [json.loads(p.communicate(timeout=3600)[0]) for p in procs]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 import sqlglot
 
 import ucsql
+
+# MLflow's telemetry (on by default) would try to reach the network from every test and every
+# client process the tests start; it also has a race that now and then fails a client's call
+# (KeyError '_MLFLOW_TELEMETRY_SESSION_ID').
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 SIGNATURE = {
     "inputs": json.dumps([{"type": "double", "name": "x", "required": True}]),

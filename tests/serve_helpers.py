@@ -81,8 +81,10 @@ class Server:
         """The environment of a job on another machine: the server's URL and ``who``'s token,
         and no MLflow or ucsql setting of the test process (tests may leave some behind)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "UCSQL_"))}
+        # MLflow's telemetry (on by default) has a race that fails a client's call now and
+        # then (KeyError '_MLFLOW_TELEMETRY_SESSION_ID'); and there is no network to send it to.
         env.update(MLFLOW_TRACKING_URI=self.url, MLFLOW_TRACKING_TOKEN=self.tokens[who],
-                   PYTHONWARNINGS="ignore")
+                   PYTHONWARNINGS="ignore", MLFLOW_DISABLE_TELEMETRY="true")
         return env
 
     def stop(self) -> str:
