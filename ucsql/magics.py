@@ -28,12 +28,9 @@ from IPython.core.magic import (
     needs_local_scope,
     no_var_expand,
 )
-from sqlglot.errors import TokenError
-from sqlglot.tokens import TokenType
-
-from . import dialect
 from .api import Catalog, connect, default_principal
 from .errors import UcsqlError
+from .placeholders import to_dollar
 from .result import Result
 
 _OPTION = re.compile(r"""\s*--(connect|principal)(?:=|\s+)("[^"]*"|'[^']*'|[^\s"']+)""")
@@ -51,35 +48,13 @@ def split_options(line: str) -> tuple[dict[str, str], str]:
 def bind(sql: str, namespace: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Turn ``{name}`` and ``:name`` into ``$name`` placeholders (outside strings, `names` and
     comments) and take each name's value from ``namespace``. Returns (sql, params)."""
-    try:
-        tokens = dialect.Ucsql().tokenize(sql)
-    except TokenError:
-        return sql, {}  # unreadable SQL: let the parser say what is wrong, with line and column
-    edits: list[tuple[int, int, str]] = []  # (start, end, name): text to become $name
-    used: list[str] = []
-    for i, token in enumerate(tokens):
-        after = tokens[i + 1] if i + 1 < len(tokens) else None
-        closing = tokens[i + 2] if i + 2 < len(tokens) else None
-        adjacent = after is not None and after.start == token.end + 1
-        if (token.token_type == TokenType.L_BRACE and adjacent and closing is not None
-                and closing.token_type == TokenType.R_BRACE and closing.start == after.end + 1):
-            if not after.text.isidentifier():
-                continue  # {1} is DuckDB's struct literal, not ours
-            edits.append((token.start, closing.end, after.text))
-        elif (token.token_type in (TokenType.COLON, TokenType.PARAMETER) and adjacent
-              and after.text.isidentifier() and after.token_type != TokenType.STRING):
-            edits.append((token.start, after.end, after.text))
-        else:
-            continue
-        used.append(after.text)
+    sql, used = to_dollar(sql, braces=True)
     params = {}
     for name in used:
         if name not in namespace:
             raise UsageError(f"No Python variable named {name!r} for the parameter in the SQL; "
                              f"set {name} = ... first.")
         params[name] = namespace[name]
-    for start, end, name in reversed(edits):
-        sql = sql[:start] + f"${name}" + sql[end + 1 :]
     return sql, params
 
 
