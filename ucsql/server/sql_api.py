@@ -450,7 +450,7 @@ class SqlApi:
         catalog = serving.CALLER.get().catalog
         return JSONResponse({"principal": catalog.principal, "token_id": catalog.token_id,
                              "version": __version__,
-                             "system_views": sorted(catalog.engine.metastore.views)})
+                             "system_views": catalog.system_views})
 
 
 def build() -> SqlApi:
