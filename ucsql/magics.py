@@ -1,6 +1,7 @@
 """Jupyter / IPython magics: ``%load_ext ucsql``, then ``%ucsql`` and ``%%ucsql``.
 
     %ucsql --connect metastore.duckdb --principal alice
+    %ucsql --connect http://registry:8080 --token ucsql_...   (or UCSQL_TOKEN; or just the URL)
     %ucsql GRANT USE CATALOG ON CATALOG prod TO `ml-team`
     grants = %ucsql SHOW GRANTS ON CATALOG prod
     %%ucsql
@@ -31,17 +32,24 @@ from IPython.core.magic import (
 from .api import Catalog, connect, default_principal
 from .errors import UcsqlError
 from .placeholders import to_dollar
+from .remote import is_url
 from .result import Result
 
-_OPTION = re.compile(r"""\s*--(connect|principal)(?:=|\s+)("[^"]*"|'[^']*'|[^\s"']+)""")
+_OPTION = re.compile(r"""\s*--(connect|principal|token)(?:=|\s+)("[^"]*"|'[^']*'|[^\s"']+)""")
+_URL = re.compile(r"\s*(https?://\S+)\s*", re.I)
 
 
 def split_options(line: str) -> tuple[dict[str, str], str]:
-    """Leading ``--connect PATH`` / ``--principal NAME`` options, and the SQL after them."""
+    """Leading ``--connect PATH`` / ``--principal NAME`` / ``--token T`` options, and the SQL
+    after them. A line that is only a server's URL connects to it."""
     options, position = {}, 0
     while match := _OPTION.match(line, position):
         options[match.group(1)] = shlex.split(match.group(2))[0]
         position = match.end()
+    url = _URL.fullmatch(line, position)
+    if url and "connect" not in options:
+        options["connect"] = url.group(1)
+        position = len(line)
     return options, line[position:]
 
 
@@ -76,15 +84,20 @@ class UcsqlMagics(Magics):
         ``.arrow()`` convert it).
 
         --connect PATH    open (or create) the metastore file PATH (':memory:' for a new one)
+        --connect URL     use the ucsql server at URL (http://host:8080) as your token's owner
+        --token TOKEN     the token for a server (default: $UCSQL_TOKEN); never printed
         --principal NAME  act as NAME from now on (default: $UCSQL_PRINCIPAL or your login)
         """
         options, sql = split_options(line)
         if cell is not None:
             sql = f"{sql}\n{cell}" if sql.strip() else cell
         if "connect" in options:
-            self._connect(options["connect"], options.get("principal"))
+            self._connect(options["connect"], options.get("principal"), options.get("token"))
         elif "principal" in options:
-            self.catalog = self._catalog().as_principal(options["principal"])
+            try:
+                self.catalog = self._catalog().as_principal(options["principal"])
+            except UcsqlError as e:  # a server decides who you are by your token
+                raise UsageError(e.message) from None
             print(f"Acting as {self.catalog.principal}.")
         if not sql.strip():
             if not options:
@@ -97,12 +110,18 @@ class UcsqlMagics(Magics):
         except UcsqlError as e:  # a user mistake: the message, without a traceback
             raise UsageError(e.message) from None
 
-    def _connect(self, path: str, principal: str | None) -> None:
+    def _connect(self, path: str, principal: str | None, token: str | None = None) -> None:
         if self.catalog is not None:
             self.catalog.close()
             self.catalog = None
         try:
-            self.catalog = connect(path, principal or default_principal())
+            if is_url(path):
+                self.catalog = connect(path, principal, token=token)
+            elif token is not None:
+                raise UsageError("--token is for a server URL (--connect http://host:8080); a "
+                                 "metastore file needs none.")
+            else:
+                self.catalog = connect(path, principal or default_principal())
         except UcsqlError as e:
             raise UsageError(e.message) from None
         print(f"Connected to {path} as {self.catalog.principal}.")

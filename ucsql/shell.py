@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 
 import click
 from prompt_toolkit import PromptSession
@@ -26,6 +27,7 @@ from .cli import QUIT_COMMANDS, Settings, is_complete, report, run_script
 from .completion import Names, SqlCompleter
 from .errors import UcsqlError
 from .format import EXPANDED, FORMATS
+from .remote import is_url
 
 COMMANDS_HELP = """\
 \\h [STATEMENT]          syntax of a statement (\\h GRANT, \\h ALTER MODEL); no name: the list
@@ -139,7 +141,9 @@ def shell(catalog: Catalog, metastore: str, settings: Settings | None = None) ->
 
     names = Names(catalog)
     history = os.path.expanduser(os.environ.get("UCSQL_HISTORY") or "~/.ucsql_history")
-    name = metastore if metastore == ":memory:" else os.path.basename(metastore)
+    name = (metastore if metastore == ":memory:"
+            else urllib.parse.urlsplit(metastore).netloc if is_url(metastore)
+            else os.path.basename(metastore))
     session = PromptSession(
         f"{catalog.principal}@{name}> ",
         multiline=True,
