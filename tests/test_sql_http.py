@@ -358,11 +358,15 @@ def cli(server, *args, token=None):
 
 def test_the_command_runs_sql_on_a_server(server):
     out = cli(server, "-c", "SHOW CATALOGS LIKE 'main'; SHOW GRANTS ON CATALOG main", "-F", "csv",
-              token=server.tokens["bob"])
+              token=server.tokens["alice"])
     assert out.returncode == 0, out.stderr
     assert out.stdout == ("catalog,owner,comment\nmain,alice,Default catalog\n"
                           "principal,actionType,objectType,objectKey\n"
                           "account users,USE_CATALOG,CATALOG,main\nbob,USE_CATALOG,CATALOG,main\n")
+    out = cli(server, "-c", "SHOW GRANTS ON CATALOG main", token=server.tokens["bob"])
+    assert (out.returncode, out.stderr) == (1, "Error: Permission denied: bob cannot show the "
+                                               "grants on CATALOG main: missing MANAGE on CATALOG "
+                                               "main.\n")
     out = cli(server, "--token", server.tokens["alice"], "-c", "DROP CATALOG nope")
     assert (out.returncode, out.stderr) == (1, "Error: Catalog nope does not exist. Use SHOW "
                                                "CATALOGS to see the catalogs you can use.\n")
