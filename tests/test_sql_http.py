@@ -5,6 +5,8 @@ by the ``ucsql`` command, shell and notebook magic pointed at the URL."""
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import doctest
 import os
 import secrets
@@ -252,6 +254,19 @@ def test_results_over_http_equal_embedded(server):
         assert sorted(rows) == [("alice", token_of["alice"]), ("bob", token_of["bob"])]
     finally:
         server.start()
+
+
+def test_parameters_keep_their_types(server):
+    values = [True, 1.5, None, decimal.Decimal("12.50"), "it's",
+              datetime.datetime(2026, 12, 3, 7, 33, 12, tzinfo=datetime.timezone.utc),
+              datetime.date(2026, 12, 3), 2**40]
+    query = "SELECT " + ", ".join(f"? AS v{i}" for i in range(len(values)))
+    with remote(server, "alice") as cat, ucsql.connect(":memory:", principal="alice") as here:
+        got, expected = cat.sql(query, values), here.sql(query, values)
+        assert got.arrow().equals(expected.arrow()) and got.fetchall() == expected.fetchall()
+        named = {"who": "bob", "n": 3}
+        query = "SELECT $who AS who, $n + 1 AS n"
+        assert cat.sql(query, named).arrow().equals(here.sql(query, named).arrow())
 
 
 def test_a_grant_over_http_is_seen_by_another_token_holder(server):
