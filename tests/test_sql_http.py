@@ -19,6 +19,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ucsql
 from tests.serve_helpers import Server
@@ -38,6 +40,7 @@ from databricks.sdk.service.sql import (  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 TTL = 8  # seconds a result is kept on this test's server (UCSQL_SQL_RESULT_TTL)
 STATEMENTS = "/api/2.0/sql/statements"
+FORMATS_ = ["JSON_ARRAY", "ARROW_STREAM", "CSV"]
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +204,41 @@ def test_a_long_statement_is_answered_running_then_cancelled(server):
                                     "on_wait_timeout": "CANCEL"}).json()
     assert waited["status"]["state"] == "CANCELED"
     assert waited["status"]["error"]["error_code"] == "ABORTED"
+
+
+_ANY = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+_FIELDS = {
+    "statement": st.sampled_from(["SHOW CATALOGS", "SELECT :x AS x", "SELEC", "", "DROP CATALOG "
+                                  "main", "SELECT 1 AS a; SHOW GRANTS ON CATALOG main"]) | _ANY,
+    "parameters": st.lists(st.fixed_dictionaries({}, optional={
+        "name": st.sampled_from(["x", "1", ""]) | _ANY,
+        "value": st.sampled_from(["1", "x", "2026-12-03"]) | _ANY,
+        "type": st.sampled_from(["INT", "STRING", "DATE", "BOOLEAN", "MAP<INT,INT>"]) | _ANY}),
+        max_size=3) | _ANY,
+    "format": st.sampled_from(FORMATS_ + ["arrow_stream"]) | _ANY,
+    "disposition": st.sampled_from(["INLINE", "EXTERNAL_LINKS"]) | _ANY,
+    "wait_timeout": st.sampled_from(["0s", "5s", "10s", "51s", "1m"]) | _ANY,
+    "on_wait_timeout": st.sampled_from(["CONTINUE", "CANCEL"]) | _ANY,
+    "row_limit": st.integers(-1, 3) | _ANY, "byte_limit": st.integers(-1, 100) | _ANY,
+    "catalog": st.sampled_from(["main", "prod"]) | _ANY, "schema": _ANY, "warehouse_id": _ANY,
+    "ucsql": _ANY,
+}
+
+
+@settings(max_examples=100, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=st.fixed_dictionaries({}, optional=_FIELDS) | _ANY)
+def test_any_request_body_is_answered_200_or_400_never_500(server, body):
+    answer = post(server, "bob", body)
+    assert answer.status_code in (200, 400), (body, answer.status_code, answer.text[:500])
+    said = answer.json()
+    if answer.status_code == 400:
+        assert said["error_code"] == "INVALID_PARAMETER_VALUE" and said["message"]
+    else:
+        assert said["status"]["state"] in ("PENDING", "RUNNING", "SUCCEEDED", "FAILED",
+                                           "CANCELED")
 
 
 # -- ucsql.connect(url) -----------------------------------------------------------------------------
