@@ -21,6 +21,7 @@ import re
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,8 +150,8 @@ class RemoteCatalog:
             authorization = f"Bearer {token.strip()}"
         self._headers = {"Authorization": authorization, "Accept": "application/json"}
         self._http = session or requests.Session()
-        # The statements this client waits for (None: posted, id not known yet), for cancel().
-        self._running: dict[int, str | None] = {}
+        # The statement each thread of this client waits for (by thread), for cancel().
+        self._running: dict[int, str] = {}
         self._cancelled: set[int] = set()
         self._lock = threading.Lock()
         try:
@@ -228,25 +229,23 @@ class RemoteCatalog:
             progress=None, single_transaction: bool = False,
             as_rows: bool = False) -> Iterator[Result]:
         """Like :meth:`sql`, yielding every statement's result as the server reports it."""
-        body: dict[str, Any] = {"statement": text, "warehouse_id": "ucsql", "wait_timeout": "0s",
-                                "disposition": "EXTERNAL_LINKS", "format": "ARROW_STREAM"}
+        # The server waits up to 5 s for the statement (one request for most); its id is ours,
+        # so cancel() can stop it meanwhile from another thread.
+        statement = str(uuid.uuid4())
+        body: dict[str, Any] = {"statement": text, "warehouse_id": "ucsql", "wait_timeout": "5s",
+                                "disposition": "EXTERNAL_LINKS", "format": "ARROW_STREAM",
+                                "ucsql": {"statement_id": statement}}
         if params is not None:
             body["parameters"] = parameters(params)
         if single_transaction:
-            body["ucsql"] = {"single_transaction": True}
+            body["ucsql"]["single_transaction"] = True
         me = threading.get_ident()
         with self._lock:
-            self._running[me] = None
+            self._running[me] = statement
             self._cancelled.discard(me)
         try:
             answer = self._call("POST", STATEMENTS, body)
-            statement = answer["statement_id"]
-            with self._lock:
-                self._running[me] = statement
-                cancelled = me in self._cancelled
-            if cancelled:  # cancel() came while the statement was being posted
-                self._cancel_on_server(statement)
-            seen, pause = 0, 0.001
+            seen, pause = 0, 0.005
             while True:
                 earlier = (answer.get("ucsql") or {}).get("earlier") or []
                 for child in earlier[seen:]:
@@ -255,6 +254,10 @@ class RemoteCatalog:
                 state = answer["status"]["state"]
                 if state in _FINAL:
                     break
+                with self._lock:
+                    cancelled = me in self._cancelled
+                if cancelled:  # (again: the first may have come before the server had it)
+                    self._cancel_on_server(statement)
                 time.sleep(pause)
                 pause = min(pause * 2, 0.1)
                 answer = self._call("GET", f"{STATEMENTS}/{statement}")
@@ -295,8 +298,7 @@ class RemoteCatalog:
             running = dict(self._running)
             self._cancelled.update(running)
         for statement in running.values():
-            if statement is not None:
-                self._cancel_on_server(statement)
+            self._cancel_on_server(statement)
         return len(running)
 
     def as_principal(self, principal: str):

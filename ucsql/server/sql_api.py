@@ -56,6 +56,7 @@ PREFIX = "/api/2.0/sql"
 MAX_STATEMENT = 16 * 2**20  # bytes of SQL text, as Databricks
 RUNNING_AT_ONCE = 16        # statements running on threads at the same time
 _WAIT = re.compile(r"(\d+)s")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 class BadRequest(Exception):
@@ -75,6 +76,7 @@ class Ask:
     row_limit: int | None
     byte_limit: int | None
     single_transaction: bool
+    statement_id: str | None  # chosen by ucsql's client, so it can cancel while it waits
 
 
 # -- the request --------------------------------------------------------------------------------
@@ -196,13 +198,18 @@ def parse_request(raw: bytes) -> Ask:
         raise BadRequest(f"format {fmt} needs disposition EXTERNAL_LINKS (INLINE results are "
                          "JSON_ARRAY).")
     extension = body.get("ucsql") or {}
+    if not isinstance(extension, dict):
+        raise BadRequest("ucsql must be an object ({\"single_transaction\": true}).")
+    chosen = extension.get("statement_id")
+    if chosen is not None and not (isinstance(chosen, str) and _UUID.fullmatch(chosen)):
+        raise BadRequest("ucsql.statement_id must be a new random UUID (uuid4).")
     params = _params(body)
     if isinstance(params, dict):  # Databricks' :name markers are ucsql's $name
         statement = to_dollar(statement)[0]
     return Ask(statement, params, _wait(body),
                _choice(body, "on_wait_timeout", ("CONTINUE", "CANCEL"), "CONTINUE") == "CANCEL",
                fmt, inline, _limit(body, "row_limit"), _limit(body, "byte_limit"),
-               bool(isinstance(extension, dict) and extension.get("single_transaction")))
+               bool(extension.get("single_transaction")), chosen)
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -382,7 +389,11 @@ class SqlApi:
             ask = parse_request(await request.body())
         except BadRequest as e:
             return _error(400, "INVALID_PARAMETER_VALUE", str(e))
-        statement = self.store.new(caller.catalog.principal, ask.format, ask.inline)
+        statement = self.store.new(caller.catalog.principal, ask.format, ask.inline,
+                                   ask.statement_id)
+        if statement is None:
+            return _error(400, "INVALID_PARAMETER_VALUE",
+                          "ucsql.statement_id is taken: choose a new random UUID.")
         done = anyio.Event()
         task = asyncio.get_running_loop().create_task(self._run(statement, caller.catalog, ask, done))
         self._tasks.add(task)

@@ -264,10 +264,14 @@ class Statements:
         self._links: dict[str, tuple[Statement, int]] = {}
         self._bytes = 0
 
-    def new(self, owner: str, fmt: str, inline: bool) -> Statement:
-        statement = Statement(str(uuid.uuid4()), owner, fmt, inline)
+    def new(self, owner: str, fmt: str, inline: bool,
+            statement_id: str | None = None) -> Statement | None:
+        """A new statement; with the id its client chose, unless that id is taken (None)."""
+        statement = Statement(statement_id or str(uuid.uuid4()), owner, fmt, inline)
         with self._lock:
             self._sweep()
+            if statement.id in self._by_id:
+                return None
             self._by_id[statement.id] = statement
             self._evict()
         return statement
