@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pyarrow as pa
@@ -140,7 +141,8 @@ def test_bad_requests_are_400_with_a_message(server):
            ({"statement": "SELECT 1", "catalog": "prod"}, "ucsql has no USE"),
            ({"statement": "SELECT :n", "parameters": [{"name": "n", "value": "x", "type": "INT"}]},
             "'x' is not a INT value"),
-           ({"warehouse_id": "any"}, "statement must be the SQL text")]
+           ({"warehouse_id": "any"}, "statement must be the SQL text"),
+           ({"statement": "SELECT 1", "ucsql": {"statement_id": "mine"}}, "a new random UUID")]
     for body, says in bad:
         answer = post(server, "alice", body)
         assert answer.status_code == 400, body
@@ -150,6 +152,10 @@ def test_bad_requests_are_400_with_a_message(server):
                               headers={"Authorization": f"Bearer {server.tokens['alice']}"},
                               timeout=60)
     assert malformed.status_code == 400 and "not JSON" in malformed.json()["message"]
+    chosen = {"statement": "SELECT 1 AS x", "ucsql": {"statement_id": str(uuid.uuid4())}}
+    assert post(server, "alice", chosen).json()["statement_id"] == chosen["ucsql"]["statement_id"]
+    taken = post(server, "bob", chosen)  # (ids are ucsql's client's, random: this is a test)
+    assert taken.status_code == 400 and "is taken" in taken.json()["message"]
     # The defaults names already have are accepted.
     ok = post(server, "alice", {"statement": "SELECT 1 AS x", "catalog": "main", "schema": "default"})
     assert ok.json()["status"]["state"] == "SUCCEEDED"
