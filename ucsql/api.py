@@ -41,6 +41,11 @@ def _check_text(text: str) -> None:
                          line, column, text.encode("utf-8", "backslashreplace").decode()) from None
 
 
+def is_url(path: Any) -> bool:
+    """Whether ``connect`` was given a server's URL (``ucsql.remote``) rather than a file."""
+    return isinstance(path, str) and path.lower().startswith(("http://", "https://"))
+
+
 def default_principal() -> str:
     """Who you are in embedded mode: ``UCSQL_PRINCIPAL``, else the operating-system login name."""
     return os.environ.get("UCSQL_PRINCIPAL") or getpass.getuser()
@@ -214,7 +219,7 @@ def connect(path: str | os.PathLike = ":memory:", principal: str | None = None, 
     credential in ``authorization`` (a whole Authorization header value), through a
     :class:`ucsql.remote.RemoteCatalog` whose ``sql()`` returns the same results.
     """
-    if isinstance(path, str) and path.lower().startswith(("http://", "https://")):
+    if is_url(path):
         if principal is not None:
             raise InvalidArgument("On a server you act as the owner of your token: leave "
                                   "principal out, or connect with a token of theirs.")

@@ -25,7 +25,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
 from . import __version__, dialect
-from .api import Catalog, connect, default_principal
+from .api import Catalog, connect, default_principal, is_url
 from .errors import Cancelled, UcsqlError
 from .format import FORMATS, render
 from .progress import terminal_progress
@@ -393,7 +393,6 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
 
 def _connect(metastore: str, principal: str | None, token: str | None) -> Catalog:
     """The metastore file, or the server at a URL (where the token says who you are)."""
-    from .remote import is_url
     if not is_url(metastore):
         if token is not None:
             raise click.UsageError("--token is for a server URL (ucsql http://HOST:8080 ...); "

@@ -29,10 +29,9 @@ from IPython.core.magic import (
     needs_local_scope,
     no_var_expand,
 )
-from .api import Catalog, connect, default_principal
+from .api import Catalog, connect, default_principal, is_url
 from .errors import UcsqlError
 from .placeholders import to_dollar
-from .remote import is_url
 from .result import Result
 
 _OPTION = re.compile(r"""\s*--(connect|principal|token)(?:=|\s+)("[^"]*"|'[^']*'|[^\s"']+)""")

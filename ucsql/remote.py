@@ -34,11 +34,6 @@ _FINAL = {"SUCCEEDED", "FAILED", "CANCELED", "CLOSED"}
 _TIMEOUT = (10, 300)  # seconds to connect, and to wait for an answer
 
 
-def is_url(path: Any) -> bool:
-    """Whether ``connect`` was given a server's URL rather than a metastore file."""
-    return isinstance(path, str) and path.lower().startswith(("http://", "https://"))
-
-
 def _base(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
@@ -161,6 +156,9 @@ class RemoteCatalog:
                 raise Unreachable(f"{self.url} is not a ucsql server with SQL over HTTP (ucsql "
                                   "serve METASTORE).") from None
             raise
+        if not isinstance(me.get("principal"), str):
+            raise Unreachable(f"{self.url} is not a ucsql server with SQL over HTTP (ucsql "
+                              "serve METASTORE).")
         self.principal: str = me["principal"]
         self.token_id: str | None = me.get("token_id")
         self.system_views = [tuple(v) for v in me.get("system_views", [])]
@@ -187,10 +185,14 @@ class RemoteCatalog:
         try:
             data = answer.json()
         except ValueError:
-            data = {}
+            data = None
         if answer.status_code == 200:
+            if not isinstance(data, dict):
+                raise Unreachable(f"{self.url} answered {method} {route} with something other "
+                                  "than ucsql's JSON: is it a ucsql server (ucsql serve)?")
             return data
         message = data.get("message") if isinstance(data, dict) else None
+        message = message if isinstance(message, str) else None
         if answer.status_code == 401:
             raise Unauthenticated(message or f"{self.url} refused the token.")
         if answer.status_code == 400:

@@ -22,12 +22,11 @@ from prompt_toolkit.styles import Style
 from sqlglot.dialects.duckdb import DuckDB
 
 from . import __version__, meta_commands, syntax
-from .api import Catalog
+from .api import Catalog, is_url
 from .cli import QUIT_COMMANDS, Settings, is_complete, report, run_script
 from .completion import Names, SqlCompleter
 from .errors import UcsqlError
 from .format import EXPANDED, FORMATS
-from .remote import is_url
 
 COMMANDS_HELP = """\
 \\h [STATEMENT]          syntax of a statement (\\h GRANT, \\h ALTER MODEL); no name: the list
