@@ -5,6 +5,7 @@
     $ ucsql models.duckdb < setup.sql
     $ ucsql models.duckdb
     alice@models.duckdb> SHOW CATALOGS;
+    $ UCSQL_TOKEN=... ucsql http://registry:8080 -c "SHOW CATALOGS"   # a ucsql serve server
 
 Every way in (``-c``, ``-f``, a piped script, the shell in ``ucsql.shell``) runs through
 :func:`run_script`, so they print results (as table, csv, json or markdown) and errors the same

@@ -270,12 +270,15 @@ class RemoteCatalog:
             with self._lock:
                 self._running.pop(me, None)
                 self._cancelled.discard(me)
-        if state != "SUCCEEDED":
+        if state not in ("SUCCEEDED", "CLOSED"):  # (CLOSED: _result says so)
             raise _error(answer)
         if (answer.get("ucsql") or {}).get("result") is not None:
             yield self._result(answer)
 
     def _result(self, answer: dict[str, Any]) -> Result:
+        if answer["status"]["state"] == "CLOSED":
+            raise UcsqlError(f"The result of statement {answer['statement_id']} is no longer "
+                             f"kept by {self.url} (it was fetched, or it expired): run it again.")
         if answer["status"]["state"] != "SUCCEEDED":
             raise _error(answer)
         outcome = answer["ucsql"]["result"]

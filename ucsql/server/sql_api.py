@@ -297,6 +297,11 @@ def result_data(store: Statements, statement: Statement, n: int, base: str,
 
 def describe(store: Statements, statement: Statement, base: str) -> dict[str, Any]:
     """The ``StatementResponse`` of a statement, with ucsql's extra field."""
+    with store.lock:  # (a link fetched meanwhile may drop the result)
+        return _describe(store, statement, base)
+
+
+def _describe(store: Statements, statement: Statement, base: str) -> dict[str, Any]:
     answer: dict[str, Any] = {"statement_id": statement.id, "status": {"state": statement.state}}
     if statement.error:
         answer["status"]["error"] = dict(statement.error)
@@ -320,7 +325,7 @@ def describe(store: Statements, statement: Statement, base: str) -> dict[str, An
     if statement.raised:
         extra["error"] = statement.raised
     if statement.earlier:
-        extra["earlier"] = [describe(store, s, base) for s in list(statement.earlier)]
+        extra["earlier"] = [_describe(store, s, base) for s in statement.earlier]
     answer["ucsql"] = extra
     return answer
 
@@ -431,12 +436,15 @@ class SqlApi:
         if statement is None:
             return _no_statement(request.path_params["id"])
         n = request.path_params["n"]
-        encoded = statement.encoded
-        if encoded is None or not 0 <= n < len(encoded.chunks):
-            have = "no result kept" if encoded is None else f"chunks 0 to {len(encoded.chunks) - 1}"
-            return _error(404, "RESOURCE_DOES_NOT_EXIST",
-                          f"Statement {statement.id} has no chunk {n} ({have}).")
-        return JSONResponse(result_data(self.store, statement, n, caller.base_url))
+        with self.store.lock:
+            encoded = statement.encoded
+            if encoded is None or not 0 <= n < len(encoded.chunks):
+                have = ("no result kept" if encoded is None
+                        else f"chunks 0 to {len(encoded.chunks) - 1}")
+                return _error(404, "RESOURCE_DOES_NOT_EXIST",
+                              f"Statement {statement.id} has no chunk {n} ({have}).")
+            data = result_data(self.store, statement, n, caller.base_url)
+        return JSONResponse(data)
 
     async def cancel(self, request: Request) -> Response:
         caller, statement = self._mine(request)

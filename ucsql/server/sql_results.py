@@ -259,7 +259,8 @@ class Statements:
 
     def __init__(self):
         self.ttl = ttl()
-        self._lock = threading.Lock()
+        # Re-entrant: an answer is built under it (sql_api.describe), minting links as it goes.
+        self.lock = self._lock = threading.RLock()
         self._by_id: collections.OrderedDict[str, Statement] = collections.OrderedDict()
         self._links: dict[str, tuple[Statement, int]] = {}
         self._bytes = 0
@@ -332,7 +333,6 @@ class Statements:
             statement.fetched.add(chunk)
             if len(statement.fetched) == len(encoded.chunks):
                 self._drop_result(statement)
-                statement.state = "CLOSED"
             return payload, MEDIA[statement.format]
 
     def cancel(self, statement: Statement, interrupt) -> None:
@@ -357,6 +357,7 @@ class Statements:
         if statement.encoded is not None:
             self._bytes -= statement.encoded.nbytes
             statement.encoded = None
+            statement.state = "CLOSED"  # ended well, its result no longer kept
         for secret in statement.links.values():
             self._links.pop(secret, None)
         statement.links.clear()
