@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from . import dialect, names
 from .engine import Engine, record_refusal
-from .errors import ParseError, UcsqlError, UnsupportedStatement
+from .errors import InvalidArgument, ParseError, UcsqlError, UnsupportedStatement
 from .metastore import Metastore
 from .result import Result
 
@@ -41,6 +41,11 @@ def _check_text(text: str) -> None:
                          line, column, text.encode("utf-8", "backslashreplace").decode()) from None
 
 
+def is_url(path: Any) -> bool:
+    """Whether ``connect`` was given a server's URL (``ucsql.remote``) rather than a file."""
+    return isinstance(path, str) and path.lower().startswith(("http://", "https://"))
+
+
 def default_principal() -> str:
     """Who you are in embedded mode: ``UCSQL_PRINCIPAL``, else the operating-system login name."""
     return os.environ.get("UCSQL_PRINCIPAL") or getpass.getuser()
@@ -57,6 +62,11 @@ class Catalog:
     @property
     def path(self) -> str:
         return self.engine.metastore.path
+
+    @property
+    def system_views(self) -> list[tuple[str, str]]:
+        """(schema, view) of every system view (``system.<schema>.<view>``)."""
+        return sorted(self.engine.metastore.views)
 
     @property
     def created(self) -> bool:
@@ -197,12 +207,27 @@ class Catalog:
         return f"<ucsql.Catalog {self.path} as {self.principal}>"
 
 
-def connect(path: str | os.PathLike = ":memory:", principal: str | None = None) -> Catalog:
+def connect(path: str | os.PathLike = ":memory:", principal: str | None = None, *,
+            token: str | None = None, authorization: str | None = None):
     """Open (or create) the metastore at ``path`` and act as ``principal``.
 
     A new file is bootstrapped with ``principal`` as its admin, catalog ``main`` and schema
     ``main.default``. ``principal`` defaults to ``UCSQL_PRINCIPAL`` or the login name.
+
+    ``path`` may instead be the URL of a ``ucsql serve`` server (``http://host:8080``, or
+    https): you then act as the owner of ``token`` (default: ``UCSQL_TOKEN``), or of the
+    credential in ``authorization`` (a whole Authorization header value), through a
+    :class:`ucsql.remote.RemoteCatalog` whose ``sql()`` returns the same results.
     """
+    if is_url(path):
+        if principal is not None:
+            raise InvalidArgument("On a server you act as the owner of your token: leave "
+                                  "principal out, or connect with a token of theirs.")
+        from .remote import RemoteCatalog  # requests is imported only for a server
+        return RemoteCatalog(path, token, authorization=authorization)
+    if token is not None or authorization is not None:
+        raise InvalidArgument("token= is for a server URL (http://host:8080); a metastore file "
+                              "needs none: principal= says who you are.")
     principal = principal or default_principal()
     if str(path) == ":memory:" or not os.path.exists(os.path.expanduser(str(path))):
         # The creator of a new file becomes its admin: an invalid name is refused before

@@ -5,6 +5,7 @@
     $ ucsql models.duckdb < setup.sql
     $ ucsql models.duckdb
     alice@models.duckdb> SHOW CATALOGS;
+    $ UCSQL_TOKEN=... ucsql http://registry:8080 -c "SHOW CATALOGS"   # a ucsql serve server
 
 Every way in (``-c``, ``-f``, a piped script, the shell in ``ucsql.shell``) runs through
 :func:`run_script`, so they print results (as table, csv, json or markdown) and errors the same
@@ -25,7 +26,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
 from . import __version__, dialect
-from .api import Catalog, connect, default_principal
+from .api import Catalog, connect, default_principal, is_url
 from .errors import Cancelled, UcsqlError
 from .format import FORMATS, render
 from .progress import terminal_progress
@@ -344,9 +345,13 @@ def serve_command(metastore: str, host: str, port: int, certfile: str | None,
               help="Run each -c script, the -f file or the piped script as one transaction: "
               "all of it, or, if a statement fails, nothing.")
 @_PRINCIPAL
+@click.option("--token", metavar="TOKEN",
+              help="For a server URL: your token (default: $UCSQL_TOKEN). Never printed.")
 def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | None, fmt: str,
-                width: int | None, expanded: bool, single: bool, principal: str | None) -> None:
-    """Run SQL against the METASTORE file (created if missing; ':memory:' for a throwaway one).
+                width: int | None, expanded: bool, single: bool, principal: str | None,
+                token: str | None) -> None:
+    """Run SQL against the METASTORE file (created if missing; ':memory:' for a throwaway one),
+    or against the server at a URL (ucsql http://host:8080, as the owner of --token).
 
     With -c or -f, run that SQL and exit. Otherwise run the script piped on standard input, or,
     at a terminal, open an interactive shell (\\? there lists its commands, \\h GRANT shows a
@@ -370,7 +375,9 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
                         else "off",
                         single_transaction=single)
     try:
-        catalog = connect(metastore, principal or default_principal())
+        catalog = _connect(metastore, principal, token)
+    except click.ClickException:
+        raise
     except Exception as error:  # noqa: BLE001 -- one line on stderr, never a traceback
         sys.exit(report(error))
     if catalog.created:  # a mistyped path makes a new file: say so, where results do not go
@@ -383,6 +390,20 @@ def sql_command(metastore: str, scripts: tuple[str, ...], script_file: str | Non
             click.echo("Cancelled.", err=True)
             status = 130
     sys.exit(status)
+
+
+def _connect(metastore: str, principal: str | None, token: str | None) -> Catalog:
+    """The metastore file, or the server at a URL (where the token says who you are)."""
+    if not is_url(metastore):
+        if token is not None:
+            raise click.UsageError("--token is for a server URL (ucsql http://HOST:8080 ...); "
+                                   "a metastore file needs none.")
+        return connect(metastore, principal or default_principal())
+    source = click.get_current_context().get_parameter_source("principal")
+    if principal and source == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--principal is for a metastore file: on a server you are the "
+                               "owner of your token (--token or UCSQL_TOKEN).")
+    return connect(metastore, token=token)
 
 
 def _run(catalog: Catalog, metastore: str, settings: Settings, scripts: tuple[str, ...],

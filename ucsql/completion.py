@@ -61,8 +61,7 @@ class Names:
 
     def views(self) -> list[str]:
         """``system.<schema>.<view>`` of every system view the metastore has."""
-        return sorted(f"system.{schema}.{view}" for schema, view in
-                      self.catalog.engine.metastore.views)
+        return sorted(f"system.{schema}.{view}" for schema, view in self.catalog.system_views)
 
     def columns(self, view: str) -> list[str]:
         """The columns of a system view as the caller reads it (a ``LIMIT 0`` SELECT, run and

@@ -79,6 +79,7 @@ class Context:
     _on_rollback: list[Callable[[], None]] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)
     cancelled: bool = False  # set by Engine.cancel() before it interrupts the cursor
+    thread: int | None = None  # the thread it runs on, for Engine.cancel(thread=...)
     token_id: str | None = None  # the token the caller authenticated with, for the audit row
     # The caller only prints the result (the CLI): rows of plain types may come as Python rows,
     # so that no Arrow is needed (ucsql.result.Result.of_rows).
@@ -433,11 +434,14 @@ class Engine:
         self.sandbox.close()
         self.metastore.close()
 
-    def cancel(self) -> int:
+    def cancel(self, thread: int | None = None) -> int:
         """Stop the statements running on this engine now (from another thread, e.g. a Ctrl-C
-        handler): each is interrupted, rolled back and raises Cancelled. Returns how many."""
+        handler): each is interrupted, rolled back and raises Cancelled. Returns how many.
+        ``thread`` (a ``threading.get_ident()``): only the statement running on that thread (a
+        server cancels one client's statement, not everyone's)."""
         with self._running_lock:
-            running = list(self._running.values())
+            running = [ctx for ctx in self._running.values()
+                       if thread is None or ctx.thread == thread]
         for ctx in running:
             ctx.cancelled = True
             if ctx.cur is not None:
@@ -520,6 +524,7 @@ class Engine:
                 with (contextlib.nullcontext(self.metastore.cursor(prepared=False)) if script
                       else self.metastore.transaction(prepared=False)) as cur:
                     ctx.cur = cur
+                    ctx.thread = threading.get_ident()
                     with self._running_lock:
                         self._running[id(ctx)] = ctx
                     try:

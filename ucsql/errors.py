@@ -116,3 +116,12 @@ class Unauthenticated(UcsqlError):
 
 
 __all__.append("Unauthenticated")
+
+
+class Unreachable(UcsqlError):
+    """A server (``ucsql.connect("http://...")``) cannot be reached, or is not a ucsql server."""
+
+    code = "TEMPORARILY_UNAVAILABLE"
+
+
+__all__.append("Unreachable")

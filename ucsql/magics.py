@@ -1,6 +1,7 @@
 """Jupyter / IPython magics: ``%load_ext ucsql``, then ``%ucsql`` and ``%%ucsql``.
 
     %ucsql --connect metastore.duckdb --principal alice
+    %ucsql --connect http://registry:8080 --token ucsql_...   (or UCSQL_TOKEN; or just the URL)
     %ucsql GRANT USE CATALOG ON CATALOG prod TO `ml-team`
     grants = %ucsql SHOW GRANTS ON CATALOG prod
     %%ucsql
@@ -28,58 +29,39 @@ from IPython.core.magic import (
     needs_local_scope,
     no_var_expand,
 )
-from sqlglot.errors import TokenError
-from sqlglot.tokens import TokenType
-
-from . import dialect
-from .api import Catalog, connect, default_principal
+from .api import Catalog, connect, default_principal, is_url
 from .errors import UcsqlError
+from .placeholders import to_dollar
 from .result import Result
 
-_OPTION = re.compile(r"""\s*--(connect|principal)(?:=|\s+)("[^"]*"|'[^']*'|[^\s"']+)""")
+_OPTION = re.compile(r"""\s*--(connect|principal|token)(?:=|\s+)("[^"]*"|'[^']*'|[^\s"']+)""")
+_URL = re.compile(r"\s*(https?://\S+)\s*", re.I)
 
 
 def split_options(line: str) -> tuple[dict[str, str], str]:
-    """Leading ``--connect PATH`` / ``--principal NAME`` options, and the SQL after them."""
+    """Leading ``--connect PATH`` / ``--principal NAME`` / ``--token T`` options, and the SQL
+    after them. A line that is only a server's URL connects to it."""
     options, position = {}, 0
     while match := _OPTION.match(line, position):
         options[match.group(1)] = shlex.split(match.group(2))[0]
         position = match.end()
+    url = _URL.fullmatch(line, position)
+    if url and "connect" not in options:
+        options["connect"] = url.group(1)
+        position = len(line)
     return options, line[position:]
 
 
 def bind(sql: str, namespace: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Turn ``{name}`` and ``:name`` into ``$name`` placeholders (outside strings, `names` and
     comments) and take each name's value from ``namespace``. Returns (sql, params)."""
-    try:
-        tokens = dialect.Ucsql().tokenize(sql)
-    except TokenError:
-        return sql, {}  # unreadable SQL: let the parser say what is wrong, with line and column
-    edits: list[tuple[int, int, str]] = []  # (start, end, name): text to become $name
-    used: list[str] = []
-    for i, token in enumerate(tokens):
-        after = tokens[i + 1] if i + 1 < len(tokens) else None
-        closing = tokens[i + 2] if i + 2 < len(tokens) else None
-        adjacent = after is not None and after.start == token.end + 1
-        if (token.token_type == TokenType.L_BRACE and adjacent and closing is not None
-                and closing.token_type == TokenType.R_BRACE and closing.start == after.end + 1):
-            if not after.text.isidentifier():
-                continue  # {1} is DuckDB's struct literal, not ours
-            edits.append((token.start, closing.end, after.text))
-        elif (token.token_type in (TokenType.COLON, TokenType.PARAMETER) and adjacent
-              and after.text.isidentifier() and after.token_type != TokenType.STRING):
-            edits.append((token.start, after.end, after.text))
-        else:
-            continue
-        used.append(after.text)
+    sql, used = to_dollar(sql, braces=True)
     params = {}
     for name in used:
         if name not in namespace:
             raise UsageError(f"No Python variable named {name!r} for the parameter in the SQL; "
                              f"set {name} = ... first.")
         params[name] = namespace[name]
-    for start, end, name in reversed(edits):
-        sql = sql[:start] + f"${name}" + sql[end + 1 :]
     return sql, params
 
 
@@ -101,15 +83,20 @@ class UcsqlMagics(Magics):
         ``.arrow()`` convert it).
 
         --connect PATH    open (or create) the metastore file PATH (':memory:' for a new one)
+        --connect URL     use the ucsql server at URL (http://host:8080) as your token's owner
+        --token TOKEN     the token for a server (default: $UCSQL_TOKEN); never printed
         --principal NAME  act as NAME from now on (default: $UCSQL_PRINCIPAL or your login)
         """
         options, sql = split_options(line)
         if cell is not None:
             sql = f"{sql}\n{cell}" if sql.strip() else cell
         if "connect" in options:
-            self._connect(options["connect"], options.get("principal"))
+            self._connect(options["connect"], options.get("principal"), options.get("token"))
         elif "principal" in options:
-            self.catalog = self._catalog().as_principal(options["principal"])
+            try:
+                self.catalog = self._catalog().as_principal(options["principal"])
+            except UcsqlError as e:  # a server decides who you are by your token
+                raise UsageError(e.message) from None
             print(f"Acting as {self.catalog.principal}.")
         if not sql.strip():
             if not options:
@@ -122,12 +109,18 @@ class UcsqlMagics(Magics):
         except UcsqlError as e:  # a user mistake: the message, without a traceback
             raise UsageError(e.message) from None
 
-    def _connect(self, path: str, principal: str | None) -> None:
+    def _connect(self, path: str, principal: str | None, token: str | None = None) -> None:
         if self.catalog is not None:
             self.catalog.close()
             self.catalog = None
         try:
-            self.catalog = connect(path, principal or default_principal())
+            if is_url(path):
+                self.catalog = connect(path, principal, token=token)
+            elif token is not None:
+                raise UsageError("--token is for a server URL (--connect http://host:8080); a "
+                                 "metastore file needs none.")
+            else:
+                self.catalog = connect(path, principal or default_principal())
         except UcsqlError as e:
             raise UsageError(e.message) from None
         print(f"Connected to {path} as {self.catalog.principal}.")

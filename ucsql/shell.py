@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 
 import click
 from prompt_toolkit import PromptSession
@@ -21,7 +22,7 @@ from prompt_toolkit.styles import Style
 from sqlglot.dialects.duckdb import DuckDB
 
 from . import __version__, meta_commands, syntax
-from .api import Catalog
+from .api import Catalog, is_url
 from .cli import QUIT_COMMANDS, Settings, is_complete, report, run_script
 from .completion import Names, SqlCompleter
 from .errors import UcsqlError
@@ -139,7 +140,9 @@ def shell(catalog: Catalog, metastore: str, settings: Settings | None = None) ->
 
     names = Names(catalog)
     history = os.path.expanduser(os.environ.get("UCSQL_HISTORY") or "~/.ucsql_history")
-    name = metastore if metastore == ":memory:" else os.path.basename(metastore)
+    name = (metastore if metastore == ":memory:"
+            else urllib.parse.urlsplit(metastore).netloc if is_url(metastore)
+            else os.path.basename(metastore))
     session = PromptSession(
         f"{catalog.principal}@{name}> ",
         multiline=True,

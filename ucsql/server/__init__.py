@@ -12,6 +12,8 @@ server and UI are not in mlflow-skinny).
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import warnings
 from pathlib import Path
 
@@ -75,8 +77,21 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
         if ready is not None:
             ready(f"{scheme}://{shown_host}:{port}")
     server.startup = startup
-    with catalog.engine.metastore.lease(wait=False):  # held until the server stops
-        try:
-            server.run()
-        finally:
-            local_clients.withdraw(local)
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again with the handler it
+    # found: the default one would end the process on the spot, losing the audit rows of reads
+    # that wait to be written when the file is let go. This one unwinds, so they are written.
+    main = threading.current_thread() is threading.main_thread()  # (signals: main thread only)
+    previous = signal.signal(signal.SIGTERM, _stopped) if main else None
+    try:
+        with catalog.engine.metastore.lease(wait=False):  # held until the server stops
+            try:
+                server.run()
+            finally:
+                local_clients.withdraw(local)
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(signum, frame) -> None:
+    raise SystemExit(128 + signum)

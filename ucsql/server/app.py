@@ -23,6 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..api import Catalog
+from . import sql_api
 from .auth import TokenAuth
 
 FILES = "/ucsql/files/{model}/{version:int}/mlflow-artifacts/artifacts"
@@ -62,11 +63,15 @@ def build(catalog: Catalog):
         Route("/model-versions/get-artifact", _ui_file),
     ])
 
+    sql = sql_api.build()
+
     async def app(scope, receive, send):
         path = scope.get("path", "")
         if scope["type"] == "http" and (path.startswith("/ucsql/")
                                         or path == "/model-versions/get-artifact"):
             await ours(scope, receive, send)
+        elif scope["type"] == "http" and path.startswith("/api/2.0/sql/"):
+            await sql(scope, receive, send)
         else:
             await mlflow_app(scope, receive, send)
 

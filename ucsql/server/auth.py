@@ -25,6 +25,7 @@ from .. import local_clients, names, serving
 from ..api import Catalog
 from ..engine import record_refusal
 from ..errors import UcsqlError
+from .sql_results import RESULT_LINK
 
 FREE_FAILURES = 5        # failures in a row before answers slow down
 MAX_DELAY = 5.0          # seconds, at most, before a 401 is sent
@@ -73,6 +74,11 @@ class TokenAuth:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "http" and RESULT_LINK.fullmatch(scope.get("path", "")):
+            # A SQL result's external link is its own credential, as Databricks' presigned
+            # links are: an unguessable secret that expires, fetched without the Authorization
+            # header (ucsql.server.sql_results). Exactly that path shape, nothing else.
             return await self.app(scope, receive, send)
         client = (scope.get("client") or ("?", 0))[0]
         headers = dict(scope.get("headers") or [])
