@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from . import dialect, names
+from . import dialect, local_clients, names
 from .engine import Engine, record_refusal
 from .errors import InvalidArgument, ParseError, UcsqlError, UnsupportedStatement
-from .metastore import Metastore
+from .metastore import FileServed, Metastore
 from .result import Result
 
 if TYPE_CHECKING:  # pyarrow is imported where Arrow is used (the CLI's start-up needs none)
@@ -233,4 +233,25 @@ def connect(path: str | os.PathLike = ":memory:", principal: str | None = None, 
         # The creator of a new file becomes its admin: an invalid name is refused before
         # anything is created. (On an existing file, each statement is refused and audited.)
         names.principal_name(principal)
-    return Catalog(Engine(Metastore(path, creator=principal)), principal)
+    else:
+        served = local_clients.find(os.path.realpath(os.path.expanduser(str(path))))
+        if served is not None:
+            return _through_server(served, principal)
+    try:
+        return Catalog(Engine(Metastore(path, creator=principal)), principal)
+    except FileServed as e:  # the server started meanwhile
+        return _through_server(e.served, principal)
+
+
+def _through_server(served: local_clients.ServedFile, principal: str):
+    """A file ``ucsql serve`` holds, reached through that server as a local client: as
+    ``principal``, with the trust of whoever may open the file (ucsql.local_clients)."""
+    import requests
+
+    from .remote import RemoteCatalog
+    names.principal_name(principal)
+    served.tell_once()
+    session = requests.Session()
+    session.verify = served.verify()
+    return RemoteCatalog(served.url, authorization=served.authorization(principal),
+                         session=session)

@@ -25,10 +25,11 @@ import click
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
-from . import __version__, dialect
+from . import __version__, dialect, local_clients
 from .api import Catalog, connect, default_principal, is_url
 from .errors import Cancelled, UcsqlError
 from .format import FORMATS, render
+from .metastore import FileServed
 from .progress import terminal_progress
 from .result import Result
 
@@ -215,6 +216,11 @@ def _open_existing(metastore: str, principal: str | None) -> Catalog:
     if metastore != ":memory:" and not os.path.isfile(os.path.expanduser(metastore)):
         raise click.UsageError(f"Metastore {metastore} does not exist; give the path of an "
                                "existing metastore file.")
+    if metastore != ":memory:":
+        # gc, backup and check need the file itself, which a server never lets go of.
+        served = local_clients.find(os.path.realpath(os.path.expanduser(metastore)))
+        if served is not None:
+            raise FileServed(served)
     return connect(metastore, principal or default_principal())
 
 

@@ -28,6 +28,7 @@ from mlflow.store.model_registry.rest_store import RestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
 from .api import default_principal
+from .errors import UcsqlError
 from .local_clients import ServedFile
 
 _UPLOADS = "ucsql-local"  # where in the server's artifact proxy local clients upload
@@ -49,8 +50,9 @@ class ServedRegistryStore(RestStore):
     def create_model_version(self, name, source, run_id=None, tags=None, run_link=None,
                              description=None, local_model_path=None, model_id=None):
         from . import mlflow_store as m
-        if m.own_version(source) is not None and local_model_path is None:
-            return super().create_model_version(name, source, run_id, tags, run_link, description)
+        own = m.own_version(source)
+        if own is not None and local_model_path is None:
+            return self._sql(m.copy_node(own[0], own[1], name, tags, description))
         from mlflow.tracking import MlflowClient
         tracking = MlflowClient(tracking_uri=self.tracking_uri)
         run_id = run_id or m.run_of_logged_model(tracking, model_id)
@@ -67,11 +69,25 @@ class ServedRegistryStore(RestStore):
                 node = m.add_version_node(name, os.path.join(self.served.uploads, prefix), source,
                                           run_id, run_link, model_id, description, tags,
                                           m.lineage_json(run))
-                with self._catalog() as catalog:
-                    details = catalog.sql(node.sql(dialect="ucsql")).details
-                return m.model_version_of(details)
+                return self._sql(node)
             finally:
                 self._request("DELETE", prefix)
+
+    def copy_model_version(self, src_mv, dst_name):
+        from . import mlflow_store as m
+        return self._sql(*m.copy_nodes(src_mv, dst_name))
+
+    def _sql(self, *nodes):
+        """Run ucsql statements through the server; the version the last one answers with."""
+        from . import mlflow_store as m
+        from .mlflow_wording import in_mlflow_terms
+        try:
+            with self._catalog() as catalog:
+                for node in nodes:
+                    details = catalog.sql(node.sql(dialect="ucsql")).details
+        except UcsqlError as e:  # in MLflow's terms, as the embedded store says it
+            raise m._error(in_mlflow_terms(e.message), e.code) from None
+        return m.model_version_of(details)
 
     def _catalog(self):
         """ucsql's own client of the server (SQL over HTTP), as this local client."""

@@ -454,18 +454,13 @@ class UcsqlRegistryStore(AbstractStore):
     def copy_model_version(self, src_mv, dst_name):
         """Promote a version to another model (often another catalog): files and metadata are
         copied; the destination is created if missing (CREATE_MODEL on its schema)."""
-        # IF NOT EXISTS: CREATE_MODEL is needed only when dst does not exist yet.
-        self._run(d.CreateSecurable(kind="MODEL", this=_name(dst_name), exists=True))
-        return self._copy(src_mv.name, int(src_mv.version), dst_name,
-                          tags=[ModelVersionTag(k, v) for k, v in (src_mv.tags or {}).items()],
-                          description=src_mv.description)
+        for node in copy_nodes(src_mv, dst_name):
+            result = self._run(node)
+        return self._model_version(result.details)
 
     def _copy(self, src_name, src_version, dst_name, *, tags=None, description=None):
-        node = d.AddModelVersion(
-            this=_name(dst_name), from_model=_name(src_name), from_version=_lit(src_version),
-            comment=_lit(description) if description is not None else None,
-            tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []])
-        return self._model_version(self._run(node).details)
+        return self._model_version(self._run(
+            copy_node(src_name, src_version, dst_name, tags, description)).details)
 
     def _await_model_version_creation(self, mv, await_creation_for):
         """Versions are READY when create_model_version returns: nothing to wait for."""
@@ -498,6 +493,24 @@ def model_version_of(row: dict) -> ModelVersion:
         aliases=list(row["aliases"] or []),
         model_id=row.get("logged_model_id"),
     )
+
+
+def copy_nodes(src_mv, dst_name) -> list:
+    """copy_model_version: the destination model if missing (IF NOT EXISTS: CREATE_MODEL is
+    needed only then), then the copy with the source's tags and description."""
+    return [d.CreateSecurable(kind="MODEL", this=_name(dst_name), exists=True),
+            copy_node(src_mv.name, int(src_mv.version), dst_name,
+                      [ModelVersionTag(k, v) for k, v in (src_mv.tags or {}).items()],
+                      src_mv.description)]
+
+
+def copy_node(src_name, src_version, dst_name, tags, description) -> d.AddModelVersion:
+    """ADD VERSION FROM MODEL src VERSION n: a copy within the registry (EXECUTE on src)."""
+    return d.AddModelVersion(
+        this=_name(dst_name), from_model=_name(src_name),
+        from_version=exp.Literal.number(int(src_version)),
+        comment=_lit(description) if description is not None else None,
+        tags=[d.TagPair(this=_lit(t.key), expression=_lit(t.value)) for t in tags or []])
 
 
 def run_of_logged_model(tracking, model_id) -> str | None:
