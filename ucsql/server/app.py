@@ -23,6 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..api import Catalog
+from . import uc_api
 from .auth import TokenAuth
 
 FILES = "/ucsql/files/{model}/{version:int}/mlflow-artifacts/artifacts"
@@ -62,11 +63,15 @@ def build(catalog: Catalog):
         Route("/model-versions/get-artifact", _ui_file),
     ])
 
+    uc_rest = uc_api.build()  # Unity Catalog REST 2.1
+
     async def app(scope, receive, send):
         path = scope.get("path", "")
         if scope["type"] == "http" and (path.startswith("/ucsql/")
                                         or path == "/model-versions/get-artifact"):
             await ours(scope, receive, send)
+        elif scope["type"] == "http" and path.startswith(uc_api.PREFIX + "/"):
+            await uc_rest(scope, receive, send)
         else:
             await mlflow_app(scope, receive, send)
 
