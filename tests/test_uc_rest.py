@@ -322,6 +322,65 @@ def test_two_token_holders_get_the_privileges_of_sql(server):
         "privilege_assignments": [{"principal": "bob", "privileges": ["USE CATALOG"]}]}
 
 
+HOSTILE = ["", ".", "..", "a.b.c.d.e", "main", "main.default", "main.default.iris", "prod.ml.a",
+           "\x00", "\x7f", "é ü", "a/b", "%2e%2e", "`x`", "'; DROP TABLE ucsql_grant; --",
+           "x" * 300, "-1", "0", "99999999999999999999", "true", "{}"]
+BODY_VALUES = [None, 7, -1, 2 ** 70, True, [], {}, ["USE CATALOG"], "\ud800", *HOSTILE]
+FIELDS = ("name", "catalog_name", "schema_name", "model_name", "comment", "owner", "new_name",
+          "storage_root", "source", "run_id", "version", "principal", "changes")
+TEMPLATES = [
+    ("GET", "/catalogs"), ("POST", "/catalogs"), ("GET", "/catalogs/{v}"),
+    ("PATCH", "/catalogs/{v}"), ("DELETE", "/catalogs/{v}"), ("GET", "/schemas"),
+    ("POST", "/schemas"), ("GET", "/schemas/{v}"), ("PATCH", "/schemas/{v}"),
+    ("DELETE", "/schemas/{v}"), ("GET", "/models"), ("POST", "/models"),
+    ("GET", "/models/{v}"), ("PATCH", "/models/{v}"), ("DELETE", "/models/{v}"),
+    ("POST", "/models/versions"), ("GET", "/models/{v}/versions"),
+    ("GET", "/models/{v}/versions/{v}"), ("PATCH", "/models/{v}/versions/{v}"),
+    ("DELETE", "/models/{v}/versions/{v}"), ("PATCH", "/models/{v}/versions/{v}/finalize"),
+    ("GET", "/permissions/{v}/{v}"), ("PATCH", "/permissions/catalog/{v}"),
+    ("PATCH", "/permissions/{v}/prod"), ("GET", "/effective-permissions/schema/{v}"),
+    ("GET", "/metastore_summary"),
+]
+
+
+def _state(server) -> dict:
+    """Everything carol could change outside main.default, as alice lists it."""
+    state = {}
+    for route in ("/catalogs", "/schemas?catalog_name=prod", "/schemas?catalog_name=main",
+                  "/models?catalog_name=prod", "/permissions/catalog/prod",
+                  "/permissions/schema/prod.ml", "/permissions/catalog/main",
+                  "/models/prod.ml.a/versions"):
+        answer = call(server, "alice", "GET", route)
+        assert answer.status_code == 200, (route, answer.text[:200])
+        state[route] = answer.json()
+    return state
+
+
+def test_hostile_requests_get_no_500_and_refusals_change_nothing(server):
+    """Every route with hostile names, numbers, page sizes, page tokens and bodies, as carol:
+    answers are UC's JSON, never a 500, and nothing outside what carol may change changes."""
+    before = _state(server)
+    seen = set()
+    for i, (method, template) in enumerate(TEMPLATES):
+        for j, value in enumerate(HOSTILE):
+            # Dot segments spelled %2E: an HTTP client would resolve them before sending.
+            segment = urllib.parse.quote(value, safe="").replace(".", "%2E") or "%20"
+            route = template.replace("{v}", segment)
+            body_value = BODY_VALUES[(i + j) % len(BODY_VALUES)]
+            body = {f: body_value for f in FIELDS}
+            params = {"max_results": value, "page_token": value, "catalog_name": value,
+                      "schema_name": HOSTILE[(i * j) % len(HOSTILE)], "principal": value,
+                      "force": "true"}
+            answer = call(server, "carol", method, route, params=params,
+                          data=json.dumps(body).encode())
+            assert answer.status_code < 500, (method, route, body_value, answer.text[:300])
+            if answer.status_code >= 400:
+                assert set(answer.json()) == {"error_code", "message"}, answer.text[:300]
+            seen.add(answer.status_code)
+    assert {400, 403, 404} <= seen
+    assert _state(server) == before
+
+
 def test_refusals_are_audited_with_the_token_id(server):
     server.stop()
     token_of = {who: t.split("_")[1] for who, t in server.tokens.items()}

@@ -14,6 +14,7 @@ import base64
 import binascii
 import functools
 import json
+import traceback
 from typing import Any
 
 import anyio
@@ -78,15 +79,21 @@ def route(fn):
         catalog = caller.catalog
         try:
             body = await _body(request)
+            path, query = dict(request.path_params), dict(request.query_params)
+            _unicode([path, query])
             answer = await anyio.to_thread.run_sync(
-                functools.partial(fn, catalog, dict(request.path_params),
-                                  dict(request.query_params), body))
+                functools.partial(fn, catalog, path, query, body))
         except UcsqlError as e:
             if isinstance(e, BadRequest):
                 record_refusal(catalog.engine, catalog.principal, "UC_REST",
                                f"-- UC REST {request.method} {request.url.path[:300]}",
                                "FAILED", e.message, token_id=catalog.token_id)
             return error(e)
+        except Exception:  # noqa: BLE001 - a bug: logged, answered in UC's shape
+            traceback.print_exc()
+            return JSONResponse({"error_code": "INTERNAL",
+                                 "message": "The server failed; its log says why."},
+                                status_code=500)
         return JSONResponse(answer)
 
     return endpoint
@@ -104,7 +111,18 @@ async def _body(request: Request) -> dict:
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    _unicode(body)
     return body
+
+
+def _unicode(value) -> None:
+    """Text must be valid Unicode: JSON can spell a lone surrogate (``"\\ud800"``), which no
+    name or comment may hold."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("The request holds an invalid character (a lone surrogate); send "
+                         "valid UTF-8 text.") from None
 
 
 def text(source: dict, key: str, *, required: bool = False) -> str | None:
@@ -145,10 +163,10 @@ def page_size(query: dict) -> int:
     return size
 
 
-def page_start(query: dict, listing: str):
+def page_start(query: dict, listing: str, key_type: type = str):
     """Where a page starts: the key after which it begins (None for the first page). A token
     is opaque to clients but not trusted: anything but one this server made for the same
-    listing is a 400."""
+    listing (with a key of ``key_type``) is a 400."""
     token = query.get("page_token")
     if not token:
         return None
@@ -157,8 +175,8 @@ def page_start(query: dict, listing: str):
     except (ValueError, binascii.Error, UnicodeError, RecursionError):
         decoded = None
     if (not isinstance(decoded, dict) or decoded.get("of") != listing
-            or not isinstance(decoded.get("after"), (str, int))
-            or isinstance(decoded.get("after"), bool)):
+            or type(decoded.get("after")) is not key_type
+            or (key_type is int and not 0 < decoded["after"] < 2 ** 63)):
         raise BadRequest(f"page_token {names.shown(token, 60)} is not a page token of this "
                          "listing: pass the next_page_token of the previous answer unchanged.")
     return decoded["after"]

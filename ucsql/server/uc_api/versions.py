@@ -105,9 +105,7 @@ def list_versions(catalog: Catalog, path: dict, query: dict, body: dict) -> dict
     full_name = ".".join(parts).lower()
     size = page_size(query)
     listing = f"versions:{full_name}"
-    after = page_start(query, listing)
-    if after is not None and not isinstance(after, int):
-        raise BadRequest("page_token is not a page token of this listing.")
+    after = page_start(query, listing, int)
     catalog.execute(d.DescribeSecurable(kind="MODEL", this=name_of(*parts)))  # 404 / 403
     found = rows(catalog, "model_versions", full_name=full_name, version=None, after=after,
                  limit=size + 1)
