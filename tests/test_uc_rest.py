@@ -318,6 +318,11 @@ def test_two_token_holders_get_the_privileges_of_sql(server):
     answer = call(server, "bob", "DELETE", "/models/prod.ml.a")
     assert answer.status_code == 403 and answer.json()["error_code"] == "PERMISSION_DENIED"
     assert call(server, "alice", "GET", "/models/prod.ml.a").status_code == 200
+    # Ownership moves with PATCH owner; the new owner may then drop the model.
+    moved = call(server, "alice", "PATCH", "/models/prod.ml.c2", json={"owner": "bob"}).json()
+    assert (moved["full_name"], moved["owner"]) == ("prod.ml.c2", "bob")
+    assert call(server, "bob", "DELETE", "/models/prod.ml.c2").status_code == 200
+    assert call(server, "alice", "GET", "/models/prod.ml.c2").json()["error_code"] == "NOT_FOUND"
     assert call(server, "alice", "GET", "/permissions/catalog/prod").json() == {
         "privilege_assignments": [{"principal": "bob", "privileges": ["USE CATALOG"]}]}
 

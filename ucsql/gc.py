@@ -11,7 +11,7 @@ Registration copies files into ``<root>/.staging/<uuid>`` and renames them to
   ``models/``), dropped, or never committed. A pending version's row names its upload folder,
   so gc keeps it, across restarts, until it is finalized or dropped.
 
-Both are garbage whenever no registration is in progress, which is the case while this process
+These are garbage whenever no registration is in progress, which is the case while this process
 holds the metastore file with no statement running: DuckDB's lock keeps other processes out,
 and our own statements run inside leases.
 
