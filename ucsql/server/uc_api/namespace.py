@@ -4,6 +4,10 @@ read of the privilege-filtered system views for UC's JSON (timestamps in epoch m
 
 from __future__ import annotations
 
+import os
+import urllib.parse
+import urllib.request
+
 from sqlglot import exp
 
 from ... import dialect as d
@@ -111,8 +115,6 @@ def _local(root: str | None) -> str | None:
                              "model files on its own disk (give /path or file:///path).")
         return None
     if root.startswith("file:"):
-        import urllib.parse
-        import urllib.request
         parsed = urllib.parse.urlparse(root)
         if parsed.netloc not in ("", "localhost"):
             raise BadRequest(f"storage_root {root!r} names another host.")
@@ -230,7 +232,6 @@ def delete_model(catalog: Catalog, path: dict, query: dict, body: dict) -> dict:
 
 
 def metastore_summary(catalog: Catalog, path: dict, query: dict, body: dict) -> dict:
-    import os
     metastore = catalog.engine.metastore
     return {"metastore_id": str(metastore.metastore_id),
             "name": os.path.basename(metastore.path)}

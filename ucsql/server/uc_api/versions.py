@@ -19,6 +19,7 @@ the temporary-credentials routes answer 501); they register through MLflow's RES
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from sqlglot import exp
@@ -56,11 +57,13 @@ def _json(row: dict, full_name: str) -> dict:
 
 
 def _ms(value):
+    """Epoch milliseconds of a timestamp (the views already give them as numbers)."""
     if value is None or isinstance(value, int):
         return value
-    import datetime
-    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-    return (value - epoch) // datetime.timedelta(milliseconds=1)
+    return (value - _EPOCH) // datetime.timedelta(milliseconds=1)
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def _seen(catalog: Catalog, full_name: str, number: int) -> dict | None:
