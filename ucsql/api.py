@@ -46,6 +46,10 @@ def is_url(path: Any) -> bool:
     return isinstance(path, str) and path.lower().startswith(("http://", "https://"))
 
 
+def _literal(value: str | None) -> exp.Expression | None:
+    return None if value is None else exp.Literal.string(str(value))
+
+
 def default_principal() -> str:
     """Who you are in embedded mode: ``UCSQL_PRINCIPAL``, else the operating-system login name."""
     return os.environ.get("UCSQL_PRINCIPAL") or getpass.getuser()
@@ -152,6 +156,30 @@ class Catalog:
                             f"into {model} sharing the files of {src} version {number}")
         return self.engine.execute(node, self.principal, {"versions": versions},
                                    token_id=self.token_id)
+
+    def reserve_version(self, model: str, *, source: str | None = None,
+                        run_id: str | None = None, comment: str | None = None) -> Result:
+        """Unity Catalog's two-step registration, step one: a new PENDING_REGISTRATION version
+        of ``model`` with an empty upload folder of its own (``details["storage_location"]``)
+        to write the model's files into; :meth:`finalize_version` then registers them. Needs
+        CREATE_MODEL_VERSION (or ownership), like ADD VERSION; audited. A pending version
+        cannot be loaded or copied; DROP VERSION removes it with its folder."""
+        node = dialect.ReserveModelVersion(this=dialect.name_node(model),
+                                           source=_literal(source), run_id=_literal(run_id),
+                                           comment=_literal(comment))
+        node.meta["sql"] = f"-- reserve a version of {names.shown(model, 200)}"
+        return self.engine.execute(node, self.principal, token_id=self.token_id)
+
+    def finalize_version(self, model: str, version: int) -> Result:
+        """Step two: copy the files written into the pending version's upload folder into
+        managed storage, checked as ADD VERSION checks a model folder (an MLmodel with a
+        signature, regular files only, each hashed), and make the version READY, in one
+        transaction; the upload folder is then removed. Refused (nothing changes) when the
+        folder is not a valid model or the version is not pending."""
+        node = dialect.FinalizeModelVersion(this=dialect.name_node(model),
+                                            version=exp.Literal.number(int(version)))
+        node.meta["sql"] = f"-- finalize version {int(version)} of {names.shown(model, 200)}"
+        return self.engine.execute(node, self.principal, token_id=self.token_id)
 
     def collect_garbage(self, *, dry_run: bool = True) -> Result:
         """Model files no version needs (left by a crash): listed, or with ``dry_run=False``

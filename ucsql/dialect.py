@@ -292,9 +292,25 @@ class CheckStorage(Statement):
     arg_types = {}
 
 
+class ReserveModelVersion(Statement):
+    """Unity Catalog's two-step registration, first step (built by ``ucsql serve``'s UC REST
+    routes; no SQL text): a PENDING_REGISTRATION version of ``this``, numbered now, with an
+    empty upload folder of its own for the client to write the files into."""
+
+    arg_types = {"this": True, "source": False, "run_id": False, "comment": False}
+
+
+class FinalizeModelVersion(Statement):
+    """The second step: the files of pending version ``version`` of ``this`` are copied from
+    its upload folder into managed storage (as ADD VERSION copies them), and it becomes READY."""
+
+    arg_types = {"this": True, "version": True}
+
+
 # Statements built only through the Python API, with no SQL text: their data is not SQL, or
 # they touch files on the machine that runs them (not for SQL sent to a server).
-API_ONLY = (ImportModelVersions, CollectGarbage, BackupMetastore, CheckStorage)
+API_ONLY = (ImportModelVersions, CollectGarbage, BackupMetastore, CheckStorage,
+            ReserveModelVersion, FinalizeModelVersion)
 
 
 class GetModel(Statement):

@@ -5,9 +5,13 @@ Registration copies files into ``<root>/.staging/<uuid>`` and renames them to
 
 * everything in a ``.staging`` folder belongs to a registration in progress or to one that died;
 * a folder under ``models/`` that no version row names was published by a registration that
-  died between the rename and the commit (or by a DROP whose file removal was interrupted).
+  died between the rename and the commit (or by a DROP whose file removal was interrupted);
+* a folder under ``uploads/`` (where a Unity Catalog client writes a pending version's files)
+  that no version row names belonged to a version that was finalized (its files were copied to
+  ``models/``), dropped, or never committed. A pending version's row names its upload folder,
+  so gc keeps it, across restarts, until it is finalized or dropped.
 
-Both are garbage whenever no registration is in progress, which is the case while this process
+These are garbage whenever no registration is in progress, which is the case while this process
 holds the metastore file with no statement running: DuckDB's lock keeps other processes out,
 and our own statements run inside leases.
 
@@ -99,11 +103,11 @@ def plan(cur, default_root: Path, metastore_id: str) -> Plan:
     named = {Path(r[0]).name for r in queries.run(cur, "queries/storage_locations")[1]}
     for root in own:
         candidates = _staging_leftovers(root)
-        models = root / storage.MODELS
-        if models.is_dir():
-            for model in sorted(models.iterdir()):
-                if model.is_dir() and not model.is_symlink() and model.name.isdigit():
-                    candidates += [f for f in sorted(model.iterdir()) if f.name not in named]
+        for kept in (root / storage.MODELS, root / storage.UPLOADS):
+            if kept.is_dir() and not kept.is_symlink():
+                for model in sorted(kept.iterdir()):
+                    if model.is_dir() and not model.is_symlink() and model.name.isdigit():
+                        candidates += [f for f in sorted(model.iterdir()) if f.name not in named]
         for folder in candidates:
             if folder.is_dir() and not folder.is_symlink() and storage.holds_marker(folder):
                 result.skipped.append((folder, "it holds another storage root"))
@@ -119,7 +123,8 @@ def remove(found: Plan) -> list[str]:
         _remove(folder)
         removed.append(str(folder))
         parent = folder.parent
-        if parent.parent.name == storage.MODELS and parent.is_dir() and not any(parent.iterdir()):
+        if (parent.parent.name in (storage.MODELS, storage.UPLOADS) and parent.is_dir()
+                and not any(parent.iterdir())):
             parent.rmdir()
     return removed
 

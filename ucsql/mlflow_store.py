@@ -727,6 +727,9 @@ class UcsqlArtifactRepository(ArtifactRepository):
         from mlflow.tracking._model_registry.utils import _get_store
         self.store = store = _get_store(f"ucsql://{parsed.path}")
         mv = store.run_node(d.GetModelVersion(this=_name(self.model), version=_lit(self.version)))
+        if mv[0]["status"] != "READY":  # a pending version's folder holds unregistered files
+            raise _error(f"{self.model} version {self.version} is {mv[0]['status']}: its files "
+                         "can be read once it is finalized (READY).", "INVALID_PARAMETER_VALUE")
         self.root = Path(mv[0]["storage_location"])
 
     def local_file(self, path: str | None) -> Path:

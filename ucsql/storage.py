@@ -44,6 +44,7 @@ _CHUNK = 8 << 20  # read 8 MB at a time, so one large weights file still moves t
 MARKER = ".ucsql-metastore"
 STAGING = ".staging"
 MODELS = "models"
+UPLOADS = "uploads"  # <root>/uploads/<model id>/<uuid>: files of a pending version (UC REST)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,16 @@ def _only_empty_folders(folder: Path) -> bool:
         if files or any(os.path.islink(os.path.join(dirpath, d)) for d in dirs):
             return False
     return True
+
+
+def upload_folder(root: Path, metastore_id: str, model_id: int) -> Path:
+    """A new empty folder for a client to write a pending version's files into (Unity
+    Catalog's create -> write -> finalize). Not in staging, which every opening empties: a
+    pending version survives restarts. Its files are copied out, checked, on finalize."""
+    claim_root(root, metastore_id)
+    folder = root / UPLOADS / str(model_id) / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    return folder
 
 
 # -- copying ---------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ _HANDLERS = {
     d.UnsetTags: namespace.unset_tags,
     d.AddModelVersion: models.add_model_version,
     d.ImportModelVersions: models.import_model_versions,
+    d.ReserveModelVersion: models.reserve_model_version,
+    d.FinalizeModelVersion: models.finalize_model_version,
     d.DropModelVersion: models.drop_model_version,
     d.SetModelAlias: models.set_alias,
     d.DropModelAlias: models.drop_alias,

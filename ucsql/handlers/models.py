@@ -146,6 +146,66 @@ def _import_rows(table) -> pa.Table:
                      column("run_id", pa.string()), comments, tags], schema=_import_schema())
 
 
+def reserve_model_version(ctx: Context, node: exp.Expression) -> Result:
+    """Unity Catalog's create step (``ReserveModelVersion``): a PENDING_REGISTRATION version,
+    numbered now, whose upload folder (its ``storage_location`` until it is finalized) the
+    client writes the files into. Needs what ADD VERSION needs. A crash before the commit
+    leaves an empty folder no row names (gc removes it)."""
+    model = ctx.resolve("MODEL", node.this)
+    ctx.authorize("CREATE_MODEL_VERSION", model, what=f"add a version to {model}")
+    source = names.bounded(ctx.text(node.args.get("source")), "The SOURCE", names.MAX_URI)
+    run_id = names.bounded(ctx.text(node.args.get("run_id")), "The RUN id", names.MAX_ID)
+    comment = names.comment(ctx.text(node.args.get("comment")))
+    folder = ctx.memo.get("upload")
+    if folder is None:  # once, even if a write conflict retries the transaction
+        folder = storage.upload_folder(storage_root_for(ctx, model),
+                                       ctx.engine.metastore.metastore_id, model.id)
+        ctx.memo["upload"] = folder
+        ctx.memo.setdefault("discard_on_failure", []).append(
+            lambda: ctx.engine.storage.discard(folder))
+    version = ctx.one("allocate_version", model_id=model.id)["version"]
+    location = storage.location(folder, ctx.engine.metastore.storage_root)
+    row = ctx.one("insert_pending_model_version", model_id=model.id, version=version,
+                  source=source, run_id=run_id, storage_location=location, comment=comment,
+                  by=ctx.principal)
+    ctx.audit_name = f"{model.full_name} version {version}"
+    described = {"full_name": model.full_name, "version": version, "source": source,
+                 "run_id": run_id, "status": "PENDING_REGISTRATION", "created_by": ctx.principal,
+                 "updated_by": ctx.principal, "storage_location": str(folder), **row}
+    return Result.done(f"Created pending version {version} of model {model.full_name}; write "
+                       f"its files into {folder}, then finalize it.", described)
+
+
+def finalize_model_version(ctx: Context, node: exp.Expression) -> Result:
+    """Unity Catalog's finalize step: the pending version's upload folder is read as ADD
+    VERSION reads a model folder (an MLmodel with a signature; only regular files, each
+    hashed), copied into managed storage, and the version becomes READY with that copy's
+    manifest and digest, in one transaction. What the client writes after this is not
+    registered: the upload folder is removed after the commit. Needs what creating it needed."""
+    model = ctx.resolve("MODEL", node.this)
+    ctx.authorize("CREATE_MODEL_VERSION", model, what=f"finalize a version of {model}")
+    number = _existing_version(ctx, model, ctx.value(node.args["version"]))
+    ctx.audit_name = f"{model.full_name} version {number}"
+    row = ctx.one("model_version", model_id=model.id, version=number)
+    if row["status"] != "PENDING_REGISTRATION":
+        raise InvalidArgument(f"Version {number} of {model.full_name} is {row['status']}, not "
+                              "PENDING_REGISTRATION: only a pending version can be finalized.")
+    upload = storage.resolve(row["storage_location"], ctx.engine.metastore.storage_root)
+    if "staged" not in ctx.memo:
+        read_mlmodel(upload)
+    _stage(ctx, model, upload, managed=False)
+    location = _publish(ctx, model)
+    done = ctx.one("finalize_model_version", model_id=model.id, version=number,
+                   storage_location=location, by=ctx.principal)
+    if done is None:  # finalized by another request meanwhile
+        raise InvalidArgument(f"Version {number} of {model.full_name} was finalized meanwhile.")
+    digest = _record_files(ctx, location)
+    ctx.after_commit(lambda: ctx.engine.storage.discard(upload))
+    return Result.done(f"Finalized version {number} of model {model.full_name}.",
+                       {"full_name": model.full_name, "version": number, "status": "READY",
+                        "content_digest": digest, "updated_at": done["updated_at"]})
+
+
 def _version_source(ctx: Context, node: exp.Expression):
     """(directory to copy, source to record, run id, run link, logged model id) of ADD VERSION.
 

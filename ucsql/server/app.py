@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..api import Catalog
-from . import sql_api
+from . import sql_api, uc_api
 from .auth import TokenAuth
 
 FILES = "/ucsql/files/{model}/{version:int}/mlflow-artifacts/artifacts"
@@ -63,7 +63,8 @@ def build(catalog: Catalog):
         Route("/model-versions/get-artifact", _ui_file),
     ])
 
-    sql = sql_api.build()
+    sql = sql_api.build()  # Databricks' SQL Statement Execution API
+    uc_rest = uc_api.build()  # Unity Catalog REST 2.1
 
     async def app(scope, receive, send):
         path = scope.get("path", "")
@@ -72,6 +73,8 @@ def build(catalog: Catalog):
             await ours(scope, receive, send)
         elif scope["type"] == "http" and path.startswith("/api/2.0/sql/"):
             await sql(scope, receive, send)
+        elif scope["type"] == "http" and path.startswith(uc_api.PREFIX + "/"):
+            await uc_rest(scope, receive, send)
         else:
             await mlflow_app(scope, receive, send)
 
