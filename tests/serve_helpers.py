@@ -48,7 +48,7 @@ class Server:
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ucsql", "serve", self.path,
-                 "--port", self.url.rsplit(":", 1)[1]],
+                 "--port", self.url.rsplit(":", 1)[1], *getattr(self, "extra", [])],
                 stdout=out, stderr=subprocess.STDOUT, cwd=self.folder)
         deadline = time.monotonic() + 300
         while not self.output().endswith("\n"):  # the first line says it listens

@@ -280,6 +280,9 @@ def _through_server(served: local_clients.ServedFile, principal: str):
     names.principal_name(principal)
     served.tell_once()
     session = requests.Session()
+    # Loopback to the server that holds the file, verified with its own certificate: no proxy,
+    # and no CA bundle from the environment (REQUESTS_CA_BUNDLE would override ``verify``).
+    session.trust_env = False
     session.verify = served.verify()
     return RemoteCatalog(served.url, authorization=served.authorization(principal),
                          session=session)

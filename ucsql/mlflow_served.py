@@ -95,6 +95,7 @@ class ServedRegistryStore(RestStore):
 
         from .remote import RemoteCatalog
         session = requests.Session()
+        session.trust_env = False  # (as ucsql.api does for local clients: loopback, own cert)
         session.verify = self.served.verify()
         return RemoteCatalog(self.served.url, session=session,
                              authorization=self.served.authorization(default_principal()))
