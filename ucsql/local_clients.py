@@ -3,9 +3,9 @@
 A server holds its file for its whole life, so an embedded opening (``ucsql.connect(path)``,
 ``ucsql path``, MLflow's ``ucsql:///path``) would wait for the lock and fail. Instead it finds the
 server and talks to it. The server says where it is in ``<metastore>.serving``: its address and
-a secret, in a file exactly as private as the metastore (the metastore's own permission bits and
-group), written only while it holds the lock. Whoever can read that file could have opened the
-metastore itself, and an embedded opening acts as whoever it claims (``UCSQL_PRINCIPAL`` or the
+a secret, in a file exactly as private as the metastore (readable by whoever may write the
+metastore: its owner, and its group if the group may write it), written only while it holds
+the lock. Whoever can read that file could have opened the metastore itself, and an embedded opening acts as whoever it claims (``UCSQL_PRINCIPAL`` or the
 login name). So the secret proves the same trust, no more: a request that shows it runs as the
 principal it names, and its audit rows say ``local`` where a token's id would be.
 
@@ -73,6 +73,13 @@ def serving_file(path: str) -> str:
     return f"{path}.serving"
 
 
+def serving_mode(metastore_mode: int) -> int:
+    """Who may read the secret: whoever may open the metastore, which takes writing it. The
+    owner, and the file's group only if the group may write it; never others (a file that is
+    only readable to them cannot be opened by ucsql)."""
+    return 0o600 | (0o040 if metastore_mode & 0o020 else 0)
+
+
 def new_server(path: str, host: str, port: int, certfile: str | None = None,
                uploads: str | None = None) -> ServedFile:
     """What this process, about to serve ``path`` on ``host``:``port``, tells local clients:
@@ -98,7 +105,7 @@ def announce(served: ServedFile) -> None:
     try:
         with contextlib.suppress(OSError):  # a group the server is not in stays the server's
             os.fchown(fd, -1, info.st_gid)
-        os.fchmod(fd, info.st_mode & 0o660)
+        os.fchmod(fd, serving_mode(info.st_mode))
         os.write(fd, json.dumps({"url": served.url, "pid": served.pid, "secret": served.secret,
                                  "certfile": served.certfile,
                                  "uploads": served.uploads}).encode())
