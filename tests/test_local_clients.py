@@ -14,6 +14,7 @@ import textwrap
 import pytest
 
 import ucsql
+import ucsql.local_clients
 from tests.serve_helpers import Server
 
 pytest.importorskip("flask", reason="the server needs the 'server' extra (full mlflow)")
@@ -141,3 +142,12 @@ def test_a_wrong_local_secret_is_refused_and_audited(server):
     answer = requests.get(server.url + "/api/2.0/mlflow/registered-models/search",
                           headers={"Authorization": f"Bearer {forged}"}, timeout=60)
     assert answer.status_code == 401
+    # The secret proves who may open the file, not who the user is: naming someone else with
+    # HTTP Basic proves nothing either.
+    served = ucsql.local_clients.find(server.path)
+    answer = requests.get(server.url + "/api/2.0/mlflow/registered-models/search",
+                          auth=("bob", served.credential("alice")), timeout=60)
+    assert answer.status_code == 401
+    answer = requests.get(server.url + "/api/2.0/mlflow/registered-models/search",
+                          auth=("alice", served.credential("alice")), timeout=60)
+    assert answer.status_code == 200

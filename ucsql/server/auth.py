@@ -17,6 +17,7 @@ import asyncio
 import base64
 import binascii
 import collections
+import ipaddress
 import json
 
 import anyio
@@ -83,7 +84,8 @@ class TokenAuth:
         client = (scope.get("client") or ("?", 0))[0]
         headers = dict(scope.get("headers") or [])
         try:
-            caller = await anyio.to_thread.run_sync(self._authenticate, headers)
+            caller = await anyio.to_thread.run_sync(self._authenticate, headers,
+                                                    _on_this_machine(scope))
         except Refused as e:
             await self._refuse(client, str(e), scope, send)
             return
@@ -96,10 +98,10 @@ class TokenAuth:
         finally:
             serving.CALLER.reset(reset)
 
-    def _authenticate(self, headers: dict[bytes, bytes]) -> Catalog:
+    def _authenticate(self, headers: dict[bytes, bytes], on_this_machine: bool) -> Catalog:
         token, user = credentials(headers)
         if local_clients.is_local_credential(token):
-            return self._local_client(token)
+            return self._local_client(token, user, on_this_machine)
         try:
             caller = self.catalog.authenticate(token)
         except UcsqlError as e:
@@ -112,22 +114,30 @@ class TokenAuth:
             raise Refused(message)
         return caller
 
-    def _local_client(self, credential: str) -> Catalog:
+    def _local_client(self, credential: str, user: str | None, on_this_machine: bool) -> Catalog:
         """A process on this machine that could have opened the metastore itself (it read the
-        server's ``.serving`` file): it acts as the principal it names, as it would embedded."""
+        server's ``.serving`` file): it acts as the principal it names, as it would embedded.
+        Accepted only from this machine (loopback, or the server's own address)."""
         server = serving.SERVER.get()
         served = server.local if server is not None else None
         principal = local_clients.principal_of(credential, served) if served else None
+        reason = None
         if principal is None:
+            reason = ("The local secret is not this server's: read it again from the "
+                      "metastore's .serving file (the server may have restarted).")
+        elif not on_this_machine:
+            reason = "A local secret is accepted only from the server's own machine."
+        elif user is not None and user != principal:
+            reason = "The user given with the local secret is not the one it names."
+        else:
+            try:
+                names.principal_name(principal)
+            except UcsqlError as e:
+                reason = e.message
+        if reason is not None:
             record_refusal(self.catalog.engine, "anonymous", "AUTHENTICATE", None, "DENIED",
-                           "wrong local secret", securable_kind="TOKEN",
-                           token_id=local_clients.LOCAL_TOKEN_ID)
-            raise Refused("The local secret is not this server's: read it again from the "
-                          "metastore's .serving file (the server may have restarted).")
-        try:
-            names.principal_name(principal)
-        except UcsqlError as e:
-            raise Refused(e.message) from None
+                           reason, securable_kind="TOKEN", token_id=local_clients.LOCAL_TOKEN_ID)
+            raise Refused(reason)
         return Catalog(self.catalog.engine, principal, local_clients.LOCAL_TOKEN_ID)
 
     async def _refuse(self, client: str, message: str, scope, send) -> None:
@@ -145,6 +155,17 @@ class TokenAuth:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()), *_CHALLENGE]})
         await send({"type": "http.response.body", "body": body})
+
+
+def _on_this_machine(scope) -> bool:
+    """Whether the request comes from the server's own machine: a loopback address, or the
+    address the server itself listens on."""
+    client = (scope.get("client") or ("", 0))[0]
+    server = (scope.get("server") or ("", 0))[0]
+    try:
+        return ipaddress.ip_address(client).is_loopback or client == server
+    except ValueError:
+        return False
 
 
 def _base_url(scope, headers: dict[bytes, bytes]) -> str:
