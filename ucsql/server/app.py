@@ -11,8 +11,10 @@ process with one worker: it holds the metastore file for its whole life.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import os
+import traceback
 import urllib.parse
 from pathlib import Path
 
@@ -55,6 +57,7 @@ def build(catalog: Catalog):
     from mlflow.server.fastapi_app import create_fastapi_app
 
     from mlflow.server import app as flask_app
+    flask_app.register_error_handler(TypeError, _badly_typed_request)
     # Experiments, runs, logged models and their files: owned by who created them (tracking.py).
     mlflow_app = tracking.Guard(create_fastapi_app(), flask_app)
     ours = Starlette(routes=[
@@ -81,6 +84,22 @@ def build(catalog: Catalog):
             await mlflow_app(scope, receive, send)
 
     return TokenAuth(app, catalog)
+
+
+def _badly_typed_request(e: TypeError):
+    """MLflow's request parsing checks a number with ``int(x)`` and catches only ValueError, so
+    a list or object where it expects a number (``{"max_results": []}``) would be a 500. That is
+    the client's mistake: answer it as MLflow answers other bad parameters. A TypeError from
+    anywhere else stays the server error it is."""
+    parsing = any(frame.name in ("_get_request_message", "_validate_request_json_with_schema")
+                  for frame in traceback.extract_tb(e.__traceback__))
+    if not parsing:
+        raise e
+    from flask import Response as FlaskResponse
+    body = {"error_code": "INVALID_PARAMETER_VALUE",
+            "message": f"A request parameter has the wrong type ({e}): see MLflow's REST API "
+                       "reference for each field's type."}
+    return FlaskResponse(json.dumps(body), status=400, mimetype="application/json")
 
 
 def _repository(model: str, version: str):
