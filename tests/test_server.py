@@ -37,6 +37,9 @@ ROUTES = [
     "/ucsql/files/main.default.iris/1/mlflow-artifacts/artifacts/MLmodel",
     "/model-versions/get-artifact?name=main.default.iris&version=1&path=MLmodel",
     "/static-files/favicon.ico",
+    "/explorer/",
+    "/explorer/models/main.default.iris",
+    "/explorer/sql?q=SELECT+1",
 ]
 
 

@@ -25,6 +25,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..api import Catalog
+from ..explorer import build as build_explorer
+from ..explorer.session import PREFIX as EXPLORER
 from . import sql_api, tracking, uc_api
 from .auth import TokenAuth
 
@@ -70,6 +72,7 @@ def build(catalog: Catalog):
 
     sql = sql_api.build()  # Databricks' SQL Statement Execution API
     uc_rest = uc_api.build()  # Unity Catalog REST 2.1
+    explorer = build_explorer()  # the catalog explorer, for browsers
 
     async def app(scope, receive, send):
         path = scope.get("path", "")
@@ -80,6 +83,8 @@ def build(catalog: Catalog):
             await sql(scope, receive, send)
         elif scope["type"] == "http" and path.startswith(uc_api.PREFIX + "/"):
             await uc_rest(scope, receive, send)
+        elif scope["type"] == "http" and (path == EXPLORER or path.startswith(EXPLORER + "/")):
+            await explorer(scope, receive, send)
         else:
             await mlflow_app(scope, receive, send)
 

@@ -19,6 +19,7 @@ import binascii
 import collections
 import ipaddress
 import json
+import urllib.parse
 
 import anyio
 
@@ -26,6 +27,7 @@ from .. import local_clients, names, serving
 from ..api import Catalog
 from ..engine import record_refusal
 from ..errors import UcsqlError
+from ..explorer import session
 from .sql_results import RESULT_LINK
 
 FREE_FAILURES = 5        # failures in a row before answers slow down
@@ -81,12 +83,27 @@ class TokenAuth:
             # links are: an unguessable secret that expires, fetched without the Authorization
             # header (ucsql.server.sql_results). Exactly that path shape, nothing else.
             return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        explorer = path == session.PREFIX or path.startswith(session.PREFIX + "/")
+        if scope["type"] == "http" and path.startswith(session.OPEN_PATHS):
+            # The explorer's sign-in page (which checks the token it is given itself) and its
+            # stylesheet: what a browser needs before it has a token to send.
+            return await self.app(scope, receive, send)
         client = (scope.get("client") or ("?", 0))[0]
         headers = dict(scope.get("headers") or [])
+        if explorer and b"authorization" not in headers:  # a signed-in browser: its cookie
+            token = session.token_from_cookie(headers)
+            if token:
+                headers[b"authorization"] = b"Bearer " + token.encode("latin-1", "replace")
         try:
             caller = await anyio.to_thread.run_sync(self._authenticate, headers,
                                                     _on_this_machine(scope), _request_line(scope))
         except Refused as e:
+            if (explorer and scope.get("method") == "GET"
+                    and b"text/html" in headers.get(b"accept", b"")):  # a browser: sign in
+                await _redirect(send, f"{session.PREFIX}/login?"
+                                + urllib.parse.urlencode({"next": path}))
+                return
             await self._refuse(client, str(e), scope, send)
             return
         self._failures.pop(client, None)
@@ -161,6 +178,13 @@ class TokenAuth:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()), *_CHALLENGE]})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _redirect(send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 303,
+                "headers": [(b"location", location.encode("latin-1", "replace")),
+                            (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _request_line(scope) -> str:
