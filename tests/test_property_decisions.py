@@ -53,7 +53,7 @@ OPERATIONS = ["CREATE_CATALOG", "CREATE_SCHEMA", "CREATE_MODEL", "CREATE_MODEL_V
               "EXECUTE", "APPLY_TAG", "MANAGE_ALIAS", "RENAME", "MANAGE", "READ_METADATA",
               "SEE_CATALOG", "SEE_SCHEMA", "SEE_LOCATION", "CREATE_MANAGED_STORAGE",
               "TRANSFER_OWNERSHIP", "SHOW_GRANTS", "SHOW_GRANTS_TO", "MANAGE_TOKENS", "ADMIN",
-              "SEE", "KNOW"]
+              "EDIT_COMMENT", "DELETE_COMMENT", "CANCEL_ALIAS_REQUEST", "SEE", "KNOW"]
 SAMPLE = 8  # (securable, operation) pairs checked per step, besides NEWEST on the newest securable
 NEWEST = 7
 

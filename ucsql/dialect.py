@@ -251,6 +251,51 @@ class DropToken(Statement):
     arg_types = {"this": True}
 
 
+class AddComment(Statement):
+    """``ADD COMMENT ON MODEL name [VERSION n] 'text'``: a comment in the model's conversation
+    (not its description: that is COMMENT ON ... IS)."""
+
+    arg_types = {"this": True, "version": False, "text": True}
+
+
+class AlterComment(Statement):
+    """``ALTER COMMENT id SET 'text'``: the author edits a comment."""
+
+    arg_types = {"this": True, "text": True}
+
+
+class DropComment(Statement):
+    """``DROP COMMENT id``: by its author, or whoever may manage the model."""
+
+    arg_types = {"this": True}
+
+
+class ShowComments(Statement):
+    """``SHOW COMMENTS ON MODEL name [VERSION n]``."""
+
+    arg_types = {"this": True, "version": False}
+
+
+class RequestAlias(Statement):
+    """``REQUEST ALIAS a ON MODEL name VERSION n [COMMENT 'why']``: ask that an alias point to
+    a version; someone who may set the alias approves or rejects it."""
+
+    arg_types = {"this": True, "alias": True, "version": True, "comment": False}
+
+
+class DecideAliasRequest(Statement):
+    """``{APPROVE | REJECT | CANCEL} REQUEST id [COMMENT 'why']``. ``decision`` is APPROVED,
+    REJECTED or CANCELLED; approving sets the alias in the same transaction."""
+
+    arg_types = {"this": True, "decision": True, "comment": False}
+
+
+class ShowAliasRequests(Statement):
+    """``SHOW ALIAS REQUESTS ON MODEL name``."""
+
+    arg_types = {"this": True}
+
+
 def name_node(full_name: str) -> exp.Table:
     """A dotted name as APIs take it (``prod.ml_team.iris``, each part taken literally) -> the
     name node statements carry."""
@@ -360,8 +405,8 @@ _ALTER_ACTIONS = {
 _ADD_CLAUSES = ("SOURCE", "RUN", "LINK", "LOGGED", "COMMENT", "TAGS", "LINEAGE")
 
 _STATEMENTS_TEXT = (
-    "CREATE, DROP, ALTER, COMMENT ON, SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE, GET "
-    "or SELECT"
+    "CREATE, DROP, ALTER, COMMENT ON, SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE, GET, "
+    "ADD COMMENT, REQUEST ALIAS, APPROVE, REJECT, CANCEL or SELECT"
 )
 
 
@@ -447,6 +492,12 @@ class UcsqlParser(Databricks.Parser):
             node = self._parse_uc_unset_tag()
         elif self._match_text_seq("GET"):
             node = self._parse_uc_get()
+        elif self._match_text_seq("ADD", "COMMENT"):
+            node = self._parse_uc_add_comment(start)
+        elif self._match_text_seq("REQUEST", "ALIAS"):
+            node = self._parse_uc_request_alias(start)
+        elif self._match_texts(_DECISIONS):
+            node = self._parse_uc_decide_request(start)
         else:
             self.raise_error(f"Expected a statement ({_STATEMENTS_TEXT})")
         if self._curr:
@@ -659,6 +710,8 @@ class UcsqlParser(Databricks.Parser):
         if self._match_text_seq("TOKEN"):
             token = self._parse_uc_value("a token id string", start, identifier=True)
             return self.expression(DropToken(this=token))
+        if self._match_text_seq("COMMENT"):
+            return self.expression(DropComment(this=self._parse_uc_id("a comment id", start)))
 
         kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP, USER or TOKEN", start)
         exists = self._parse_uc_exists()
@@ -677,6 +730,11 @@ class UcsqlParser(Databricks.Parser):
             return self._parse_uc_owner("METASTORE", None, start)
         if self._match_text_seq("GROUP"):
             return self._parse_uc_alter_group(start)
+        if self._match_text_seq("COMMENT"):
+            comment_id = self._parse_uc_id("a comment id", start)
+            self._expect("SET", expected="SET 'text'", anchor=start)
+            text = self._parse_uc_value("the comment's text", start)
+            return self.expression(AlterComment(this=comment_id, text=text))
 
         kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, METASTORE or GROUP", start)
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
@@ -960,7 +1018,16 @@ class UcsqlParser(Databricks.Parser):
             if self._match(TokenType.FOR):
                 principal = self._parse_uc_identifier("a user name", start)
             return self.expression(ShowTokens(principal=principal))
-        self._fail("CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS or TOKENS", start)
+        if self._match_text_seq("COMMENTS"):
+            self._expect("ON", "MODEL", expected="ON MODEL <model>", anchor=start)
+            name = self._parse_uc_name("a model name", start)
+            return self.expression(ShowComments(this=name,
+                                                version=self._parse_uc_optional_version("MODEL")))
+        if self._match_text_seq("ALIAS", "REQUESTS"):
+            self._expect("ON", "MODEL", expected="ON MODEL <model>", anchor=start)
+            return self.expression(ShowAliasRequests(this=self._parse_uc_name("a model name", start)))
+        self._fail("CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS, TOKENS, COMMENTS "
+                   "or ALIAS REQUESTS", start)
 
     def _parse_uc_show_in(self, cls: type[Statement], expected: str) -> Statement:
         """``[{IN | FROM} name] [LIKE 'pattern']`` after SHOW SCHEMAS / SHOW MODELS."""
@@ -984,6 +1051,48 @@ class UcsqlParser(Databricks.Parser):
         if kind != "METASTORE":
             this = self._parse_uc_name(f"a {kind.lower()} name", start)
         return self.expression(ShowGrants(principal=principal, kind=kind, this=this))
+
+    # -- comments and alias requests ---------------------------------------------------------------
+
+    def _parse_uc_id(self, expected: str, anchor: Token) -> exp.Expression:
+        """A comment's or a request's id: an integer literal or a placeholder."""
+        if self._curr and self._curr.token_type == TokenType.NUMBER and self._curr.text.isdigit():
+            self._advance()
+            return self.expression(exp.Literal.number(int(self._prev.text)))
+        placeholder = self._parse_uc_placeholder()
+        if not placeholder:
+            self._fail(expected, anchor)
+        return placeholder
+
+    def _parse_uc_add_comment(self, start: Token) -> AddComment:
+        self._expect("ON", "MODEL", expected="ON MODEL <model> [VERSION n] 'text'", anchor=start)
+        name = self._parse_uc_name("a model name", start)
+        version = self._parse_uc_optional_version("MODEL")
+        text = self._parse_uc_value("the comment's text", start)
+        return self.expression(AddComment(this=name, version=version, text=text))
+
+    def _parse_uc_request_alias(self, start: Token) -> RequestAlias:
+        alias = self._parse_uc_identifier("an alias", start)
+        self._expect("ON", "MODEL", expected="ON MODEL <model> VERSION n", anchor=start)
+        name = self._parse_uc_name("a model name", start)
+        self._expect("VERSION", expected="VERSION n", anchor=start)
+        version = self._parse_uc_version(start)
+        comment = None
+        if self._match(TokenType.COMMENT):
+            comment = self._parse_uc_value("a comment string", self._prev)
+        return self.expression(RequestAlias(this=name, alias=alias, version=version,
+                                            comment=comment))
+
+    def _parse_uc_decide_request(self, start: Token) -> DecideAliasRequest:
+        decision = _DECISIONS[self._prev.text.upper()]
+        self._match_text_seq("ALIAS")  # APPROVE ALIAS REQUEST n reads well too
+        self._expect("REQUEST", expected="REQUEST <id>", anchor=start)
+        request_id = self._parse_uc_id("a request id", start)
+        comment = None
+        if self._match(TokenType.COMMENT):
+            comment = self._parse_uc_value("a comment string", self._prev)
+        return self.expression(DecideAliasRequest(this=request_id, decision=decision,
+                                                  comment=comment))
 
     def _parse_uc_describe(self) -> DescribeSecurable:
         start = self._prev
@@ -1224,6 +1333,26 @@ class UcsqlGenerator(Databricks.Generator):
         ShowTokens: lambda gen, node: f"SHOW TOKENS{_opt(gen, node, 'principal', 'FOR')}",
         DropToken: lambda gen, node: f"DROP TOKEN {gen.sql(node, 'this')}",
         DescribeSecurable: _describe_sql,
+        AddComment: lambda gen, node: (
+            f"ADD COMMENT ON MODEL {gen.sql(node, 'this')}"
+            f"{_opt(gen, node, 'version', 'VERSION')} {gen.sql(node, 'text')}"
+        ),
+        AlterComment: lambda gen, node: (
+            f"ALTER COMMENT {gen.sql(node, 'this')} SET {gen.sql(node, 'text')}"
+        ),
+        DropComment: lambda gen, node: f"DROP COMMENT {gen.sql(node, 'this')}",
+        ShowComments: lambda gen, node: (
+            f"SHOW COMMENTS ON MODEL {gen.sql(node, 'this')}{_opt(gen, node, 'version', 'VERSION')}"
+        ),
+        RequestAlias: lambda gen, node: (
+            f"REQUEST ALIAS {gen.sql(node, 'alias')} ON MODEL {gen.sql(node, 'this')} VERSION "
+            f"{gen.sql(node, 'version')}{_opt(gen, node, 'comment', 'COMMENT')}"
+        ),
+        DecideAliasRequest: lambda gen, node: (
+            f"{_DECISION_WORDS[node.args['decision']]} REQUEST {gen.sql(node, 'this')}"
+            f"{_opt(gen, node, 'comment', 'COMMENT')}"
+        ),
+        ShowAliasRequests: lambda gen, node: f"SHOW ALIAS REQUESTS ON MODEL {gen.sql(node, 'this')}",
         GetModel: _get_model_sql,
         GetModelVersion: _get_model_version_sql,
     }
@@ -1287,12 +1416,15 @@ _QUERY_STARTS = {
     TokenType.VALUES,
     TokenType.L_PAREN,
 }
-_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "USER", "TOKEN"}
-_ALTER_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "METASTORE"}
+_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "USER", "TOKEN", "COMMENT"}
+_ALTER_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "METASTORE", "COMMENT"}
 _SHOW_OBJECTS = {
     "CATALOGS", "SCHEMAS", "DATABASES", "MODELS", "VERSIONS", "GROUPS", "USERS", "GRANTS",
-    "TOKENS",
+    "TOKENS", "COMMENTS", "ALIAS",
 }  # fmt: skip
+# APPROVE / REJECT / CANCEL REQUEST n: the request's new status, and back.
+_DECISIONS = {"APPROVE": "APPROVED", "REJECT": "REJECTED", "CANCEL": "CANCELLED"}
+_DECISION_WORDS = {status: word for word, status in _DECISIONS.items()}
 # Words between CREATE/DROP and the kind of object (CREATE OR REPLACE TEMP TABLE ...).
 _MODIFIERS = {
     "OR", "REPLACE", "TEMP", "TEMPORARY", "PERSISTENT", "UNIQUE", "GLOBAL", "LOCAL",
@@ -1528,6 +1660,8 @@ def _route(tokens: list[Token]) -> tuple[str, str | None]:
     if first == "SET":
         return ("ucsql", None) if second == "TAG" else ("refuse", "SET")
     if first in ("UNSET", "GRANT", "REVOKE"):
+        return "ucsql", None
+    if (first, second) in (("ADD", "COMMENT"), ("REQUEST", "ALIAS")) or first in _DECISIONS:
         return "ucsql", None
     if first == "GET":  # GET MODEL [VERSION]; Snowflake's GET @stage 'file://...' is refused
         return ("ucsql", None) if second == "MODEL" or len(tokens) == 1 else ("refuse", "GET")

@@ -107,6 +107,19 @@ operation_table(operation, alternative, privilege, level, gated) AS (VALUES
     -- a user for its own tokens
     ('MANAGE_TOKENS',        1, 'OWNER',                'METASTORE', false),
     ('MANAGE_TOKENS',        2, 'SUBJECT',              'SELF',      false),
+    -- comments (ADD COMMENT needs READ_METADATA): edited by their author (the subject) only;
+    -- deleted by the author or whoever may manage the model
+    ('EDIT_COMMENT',         1, 'SUBJECT',              'SELF',      false),
+    ('DELETE_COMMENT',       1, 'SUBJECT',              'SELF',      false),
+    ('DELETE_COMMENT',       2, 'MANAGE',               'SELF',      true),
+    ('DELETE_COMMENT',       3, 'OWNER',                'SCHEMA',    true),
+    ('DELETE_COMMENT',       4, 'OWNER',                'CATALOG',   true),
+    ('DELETE_COMMENT',       5, 'OWNER',                'METASTORE', true),
+    -- alias requests (asking needs READ_METADATA; approving and rejecting, MANAGE_ALIAS, what
+    -- setting the alias needs): cancelled by whoever asked (the subject) or may decide it
+    ('CANCEL_ALIAS_REQUEST', 1, 'SUBJECT',              'SELF',      false),
+    ('CANCEL_ALIAS_REQUEST', 2, 'MANAGE',               'MODEL',     true),
+    ('CANCEL_ALIAS_REQUEST', 3, 'OWNER',                'METASTORE', true),
     -- groups, the audit log, the metastore itself, its files (gc, backup, check)
     ('ADMIN',                1, 'OWNER',                'METASTORE', false)
 ),

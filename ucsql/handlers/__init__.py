@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from .. import dialect as d
 from ..errors import UnsupportedStatement
-from . import access, looking, maintenance, models, namespace, tokens
+from . import access, conversations, looking, maintenance, models, namespace, tokens
 
 _HANDLERS = {
     d.CreateSecurable: namespace.create_securable,
@@ -52,6 +52,13 @@ _HANDLERS = {
     d.CollectGarbage: maintenance.collect_garbage,
     d.BackupMetastore: maintenance.backup,
     d.CheckStorage: maintenance.check,
+    d.AddComment: conversations.add_comment,
+    d.AlterComment: conversations.alter_comment,
+    d.DropComment: conversations.drop_comment,
+    d.ShowComments: conversations.show_comments,
+    d.RequestAlias: conversations.request_alias,
+    d.DecideAliasRequest: conversations.decide_request,
+    d.ShowAliasRequests: conversations.show_alias_requests,
 }
 
 
@@ -60,7 +67,7 @@ _HANDLERS = {
 _READS = {
     d.GetModel, d.GetModelVersion, d.ShowGrants, d.ShowGrantsTo, d.ShowCatalogs, d.ShowSchemas,
     d.ShowModels, d.ShowVersions, d.ShowGroups, d.ShowGroupMembers, d.DescribeSecurable,
-    d.ShowTokens,
+    d.ShowTokens, d.ShowComments, d.ShowAliasRequests,
 }
 
 
@@ -80,6 +87,8 @@ def action_name(node: exp.Expression) -> str:
     }
     if type(node) in special:
         return special[type(node)]
+    if isinstance(node, d.DecideAliasRequest):  # APPROVE_ALIAS_REQUEST, REJECT_..., CANCEL_...
+        return f"{d._DECISION_WORDS[node.args['decision']]}_ALIAS_REQUEST"
     if isinstance(node, (exp.Query, exp.Values)):
         return "SELECT"
     # CamelCase class name -> UPPER_SNAKE (RenameModel -> RENAME_MODEL)

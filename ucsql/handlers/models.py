@@ -382,14 +382,20 @@ def set_alias(ctx: Context, node: exp.Expression) -> Result:
     ctx.authorize("MANAGE_ALIAS", model, what=f"set an alias on {model}")
     alias = names.alias(node.args["alias"].name)
     number = _existing_version(ctx, model, ctx.value(node.args["version"]))
+    point_alias(ctx, model, alias, number)
+    ctx.detail = f"{alias} -> version {number}"
+    return Result.done(f"Alias {alias} of {model.full_name} now points to version {number}.")
+
+
+def point_alias(ctx: Context, model, alias: str, number: int) -> None:
+    """Set or move ``alias`` to version ``number`` (checked by the caller), within the limit on
+    aliases per model: SET ALIAS, and the approval of an alias request."""
     ctx.q("upsert_alias", model_id=model.id, alias=alias, version=number, by=ctx.principal)
     count = ctx.one("count_aliases", model_id=model.id)["n"]
     if count > names.MAX_ALIASES:
         raise InvalidArgument(f"Model {model.full_name} would have {count} aliases; a model has at "
                               f"most {names.MAX_ALIASES}. Drop one with ALTER MODEL "
                               f"{model.full_name} DROP ALIAS <alias>.")
-    ctx.detail = f"{alias} -> version {number}"
-    return Result.done(f"Alias {alias} of {model.full_name} now points to version {number}.")
 
 
 def drop_alias(ctx: Context, node: exp.Expression) -> Result:

@@ -1,0 +1,2 @@
+-- DROP COMMENT.
+DELETE FROM ucsql_comment WHERE comment_id = $comment_id;
