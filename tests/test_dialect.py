@@ -599,7 +599,8 @@ ERRORS_RENDERED = [
      "                          ^"),
     ("FOO BAR",
      "Syntax error at line 1, column 1: Expected a statement (CREATE, DROP, ALTER, COMMENT ON, "
-     "SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE, GET or SELECT)\n"
+     "SET TAG, UNSET TAG, GRANT, REVOKE, SHOW, DESCRIBE, GET, ADD COMMENT, REQUEST ALIAS, "
+     "APPROVE, REJECT, CANCEL or SELECT)\n"
      "  FOO BAR\n"
      "  ^"),
     ("GET MODEL VERSION prod.ml.iris",
@@ -714,7 +715,8 @@ ERRORS = [
      "Expected CATALOG, SCHEMA, FUNCTION, MODEL or METASTORE after GRANT SELECT ON", 1, 17),
     ("GRANT USE CATALOG ON CATALOG prod TO bob WITH GRANT OPTION",
      "Expected the end of the statement after GRANT USE CATALOG ON CATALOG prod TO bob", 1, 42),
-    ("SHOW", "Expected CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS or TOKENS after SHOW", 1, 5),
+    ("SHOW", "Expected CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS, TOKENS, "
+             "COMMENTS or ALIAS REQUESTS after SHOW", 1, 5),
     ("SHOW VERSIONS a.b.c", "Expected IN MODEL <model> after SHOW VERSIONS", 1, 15),
     ("SHOW USERS IN g", "Expected IN GROUP <group> after SHOW USERS", 1, 12),
     ("SHOW GRANTS", "Expected a principal, ON <securable> or TO <principal> after SHOW GRANTS", 1, 12),

@@ -100,6 +100,17 @@ TOPICS = (
         "CREATE TOKEN [FOR `svc-ci`] [COMMENT 'nightly training'] [EXPIRES {IN 30 DAYS | NEVER}]",
         "SHOW TOKENS [FOR `svc-ci`]",
         "DROP TOKEN '0123456789abcdef'")),
+    Topic("COMMENTS", "A model's conversation: comments on it or a version, edited by their "
+          "author.", (
+        "ADD COMMENT ON MODEL prod.ml_team.iris [VERSION 2] 'F1 is up 3 points'",
+        "ALTER COMMENT 3 SET 'F1 is up 4 points'",
+        "DROP COMMENT 3",
+        "SHOW COMMENTS ON MODEL prod.ml_team.iris [VERSION 2]")),
+    Topic("ALIAS REQUESTS", "Ask that an alias point to a version; who may set it decides.", (
+        "REQUEST ALIAS Champion ON MODEL prod.ml_team.iris VERSION 2 [COMMENT 'better F1']",
+        "{APPROVE | REJECT} REQUEST 7 [COMMENT 'bias check passed']",
+        "CANCEL REQUEST 7",
+        "SHOW ALIAS REQUESTS ON MODEL prod.ml_team.iris")),
     Topic("DESCRIBE", "The details of an object or a version, one (name, value) row each.", (
         ("DESCRIBE {CATALOG [EXTENDED] prod | SCHEMA [EXTENDED] prod.ml_team "
         "| MODEL [EXTENDED] prod.ml_team.iris}"),
