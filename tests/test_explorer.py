@@ -213,6 +213,35 @@ def test_forms_refuse_cross_site_and_tokenless_requests(browser, server):
     assert answer.status_code == 303
 
 
+def test_request_an_alias_and_approve_it(browser, server):
+    bob = _signed_in(browser, server, "bob")  # EXECUTE on main.default: may ask, not set
+    bob.goto(server.url + "/explorer/models/main.default.iris")
+    bob.fill("#request-form input[name=alias]", "Challenger")
+    bob.fill("#request-form input[name=version]", "1")
+    bob.fill("#request-form input[name=comment]", HOSTILE)
+    bob.click("#request-form button")
+    assert "waiting for someone who may set it" in bob.text_content(".note")
+    assert HOSTILE in bob.text_content("#requests")
+    bob.click("#requests button.approve")  # bob may not approve: the engine says why
+    assert "missing MANAGE" in bob.text_content(".error")
+    bob.goto(server.url + "/explorer/models/main.default.iris")
+    bob.fill("#comment-form textarea", "Challenger looks " + HOSTILE)
+    bob.click("#comment-form button")
+    assert ("Challenger looks " + HOSTILE) in bob.text_content("#comments")
+    alice = _signed_in(browser, server, "alice")
+    alice.goto(server.url + "/explorer/models/main.default.iris")
+    alice.click("#requests button.approve")
+    assert "approved" in alice.text_content(".note")
+    assert "@Challenger" in alice.text_content("#aliases")
+    assert "APPROVED" in alice.text_content("#requests")
+    assert "ALIAS_REQUEST_APPROVED" in alice.text_content("#alias-history")
+    assert "COMMENT" in alice.text_content("#activity")
+    assert alice.query_selector("main img, main script") is None and bob.alerts == []
+    _shot(alice, "approved")
+    for page in (alice, bob):
+        page.context.close()
+
+
 def test_the_audit_page_is_the_admin_s(browser, server):
     alice = _signed_in(browser, server, "alice")
     alice.goto(server.url + "/explorer/audit?result=DENIED")

@@ -41,6 +41,7 @@ PRIVILEGES = ["ALL PRIVILEGES", "BROWSE", "USE CATALOG", "USE SCHEMA", "CREATE S
               "CREATE MODEL", "CREATE MODEL VERSION", "EXECUTE", "APPLY TAG", "MANAGE"]
 MAX_ROWS_SHOWN = 1000
 MAX_FORM = 2**20
+ALIAS_CHANGES = {"SET_ALIAS", "DROP_ALIAS", "ALIAS_REQUEST_APPROVED"}
 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                         autoescape=select_autoescape(default=True, default_for_string=True))
@@ -229,10 +230,63 @@ async def model_page(request: Request) -> Response:
         raise NotFound(f"Model {full[:200]} does not exist, or you may not see it.")
     versions = await _ask("model_versions", model=full)
     lineage = await _ask("model_lineage", model=full)
+    activity = await _ask("model_activity", model=full)
     return _page(request, "model.html", model=found[0], versions=versions,
                  aliases=await _ask("model_aliases", model=full),
                  tags=await _ask("model_tags", model=full), lineage=lineage,
-                 graph=charts.lineage_graph(lineage), note=request.query_params.get("note"))
+                 graph=charts.lineage_graph(lineage), activity=activity,
+                 alias_history=[a for a in activity if a["activity"] in ALIAS_CHANGES],
+                 comments=await _ask("model_comments", model=full),
+                 requests=await _ask("model_alias_requests", model=full),
+                 note=request.query_params.get("note"))
+
+
+@handles_errors
+async def add_comment(request: Request) -> Response:
+    full = request.path_params["model"]
+    form = await _form(request)
+    version = form.get("version", "").strip()
+    on = f" VERSION {int(version)}" if version.isdigit() else ""
+    result = await _run(_caller().catalog, f"ADD COMMENT ON MODEL {_full(*_name_parts(full))}"
+                                           f"{on} ?", [form.get("body", "")])
+    return _back(request, _model_path(full), result.message)
+
+
+@handles_errors
+async def drop_comment(request: Request) -> Response:
+    form = await _form(request)
+    result = await _run(_caller().catalog, "DROP COMMENT ?", [request.path_params["id"]])
+    return _back(request, _model_path(form.get("model", "")), result.message)
+
+
+@handles_errors
+async def request_alias(request: Request) -> Response:
+    full = request.path_params["model"]
+    form = await _form(request)
+    if not form.get("alias", "").strip():
+        raise InvalidArgument("Name the alias to request (e.g. Champion).")
+    result = await _run(_caller().catalog,
+                        f"REQUEST ALIAS {quote_name(form['alias'].strip())} ON "
+                        f"MODEL {_full(*_name_parts(full))} VERSION ? COMMENT ?",
+                        [form.get("version", ""), form.get("comment") or None])
+    return _back(request, _model_path(full), result.message)
+
+
+@handles_errors
+async def decide_request(request: Request) -> Response:
+    form = await _form(request)
+    word = {"approve": "APPROVE", "reject": "REJECT", "cancel": "CANCEL"}.get(
+        request.path_params["decision"])
+    if word is None:
+        raise InvalidArgument("Approve, reject or cancel a request.")
+    result = await _run(_caller().catalog, f"{word} REQUEST ? COMMENT ?",
+                        [request.path_params["id"], form.get("comment") or None])
+    return _back(request, _model_path(form.get("model", "")), result.message)
+
+
+def _model_path(full: str) -> str:
+    _name_parts(full)
+    return f"{session.PREFIX}/models/{urllib.parse.quote(full, safe='')}"
 
 
 @handles_errors
@@ -388,6 +442,10 @@ def build() -> Starlette:
         Route(f"{p}/models/{{model}}", model_page),
         Route(f"{p}/models/{{model}}/comment", set_comment, methods=["POST"]),
         Route(f"{p}/models/{{model}}/versions/{{version:int}}", version_page),
+        Route(f"{p}/models/{{model}}/comments", add_comment, methods=["POST"]),
+        Route(f"{p}/models/{{model}}/alias-requests", request_alias, methods=["POST"]),
+        Route(f"{p}/comments/{{id:int}}/delete", drop_comment, methods=["POST"]),
+        Route(f"{p}/alias-requests/{{id:int}}/{{decision}}", decide_request, methods=["POST"]),
         Route(f"{p}/permissions/{{kind}}/{{name}}", permissions_page),
         Route(f"{p}/permissions/{{kind}}/{{name}}", change_permissions, methods=["POST"]),
         Route(f"{p}/sql", sql_page),
