@@ -136,8 +136,12 @@ def test_a_grant_takes_effect_for_another_principal(browser, server):
     carol.goto(server.url + "/explorer/permissions/catalog/main")
     carol.select_option("select[name=privilege]", "MANAGE")
     carol.fill("input[name=principal]", "carol")
+    assert "cannot show the grants" in carol.text_content("#hidden")  # not hers to see
     carol.click("button[value=grant]")
-    assert "Permission denied" in carol.text_content(".error")
+    assert "Permission denied: carol cannot grant" in carol.text_content(".error")
+    with ucsql.connect(server.url, token=server.tokens["alice"]) as cat:
+        assert ("carol", "MANAGE", "CATALOG", "main") not in cat.sql(
+            "SHOW GRANTS ON CATALOG main").fetchall()
     for page in (alice, carol):
         page.context.close()
 

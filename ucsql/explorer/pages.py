@@ -34,9 +34,6 @@ from . import charts, session
 
 HERE = Path(__file__).parent
 KINDS = {"catalog": "CATALOG", "schema": "SCHEMA", "model": "MODEL"}
-PRIVILEGE_VIEWS = {"CATALOG": ("catalog_privileges", "catalog_name"),
-                   "SCHEMA": ("schema_privileges", "schema_name"),
-                   "MODEL": ("routine_privileges", "routine_name")}
 PRIVILEGES = ["ALL PRIVILEGES", "BROWSE", "USE CATALOG", "USE SCHEMA", "CREATE SCHEMA",
               "CREATE MODEL", "CREATE MODEL VERSION", "EXECUTE", "APPLY TAG", "MANAGE"]
 MAX_ROWS_SHOWN = 1000
@@ -344,24 +341,32 @@ def _securable(request: Request) -> tuple[str, list[str]]:
 @handles_errors
 async def permissions_page(request: Request) -> Response:
     kind, parts = _securable(request)
+    # SHOW GRANTS ON: the grants on the object and on the levels above it that apply to it,
+    # with the level each was made on (one statement, planned for one target).
     catalog = _caller().catalog
-    view, column = PRIVILEGE_VIEWS[kind]
-    where = {"CATALOG": "catalog_name = ?", "SCHEMA": "catalog_name = ? AND schema_name = ?",
-             "MODEL": "routine_catalog = ? AND routine_schema = ? AND routine_name = ?"}[kind]
-    rows = await _run(catalog, f"SELECT grantee, privilege_type, inherited_from, grantor FROM "
-                               f"system.information_schema.{view} WHERE {where} "
-                               "ORDER BY inherited_from, grantee, privilege_type", parts)
-    grants = [dict(zip(rows.columns, r)) for r in rows.fetchall()]
-    members = {}
-    for grantee in sorted({g["grantee"] for g in grants}):
-        try:
-            shown = await _run(catalog, f"SHOW USERS IN GROUP {quote_name(grantee)}")
-            members[grantee] = [r[0] for r in shown.fetchall()]
-        except UcsqlError:
-            pass  # a user, or a group whose members the caller may not list
-    return _page(request, "permissions.html", kind=kind, name=".".join(parts), grants=grants,
-                 members=members, privileges=PRIVILEGES, path=request.url.path,
+    name = ".".join(parts)
+    try:
+        shown = (await _run(catalog, f"SHOW GRANTS ON {kind} {_full(*parts)}")).fetchall()
+        hidden = None
+    except PermissionDenied as e:  # only who may manage it sees all its grants: say so
+        shown, hidden = [], e.message
+    grants = [{"grantee": principal, "privilege": privilege, "level": level, "on": key,
+               "here": key == name and level == kind}
+              for principal, privilege, level, key in shown]
+    try:
+        groups = {row[0] for row in (await _run(catalog, "SHOW GROUPS")).fetchall()}
+    except PermissionDenied:
+        groups = set()
+    return _page(request, "permissions.html", kind=kind, name=name, grants=grants,
+                 groups=groups, hidden=hidden, privileges=PRIVILEGES, path=request.url.path,
                  note=request.query_params.get("note"))
+
+
+@handles_errors
+async def group_page(request: Request) -> Response:
+    group = request.path_params["group"]
+    members = await _run(_caller().catalog, f"SHOW USERS IN GROUP {quote_name(group)}")
+    return _page(request, "group.html", group=group, members=members.fetchall())
 
 
 @handles_errors
@@ -448,6 +453,7 @@ def build() -> Starlette:
         Route(f"{p}/alias-requests/{{id:int}}/{{decision}}", decide_request, methods=["POST"]),
         Route(f"{p}/permissions/{{kind}}/{{name}}", permissions_page),
         Route(f"{p}/permissions/{{kind}}/{{name}}", change_permissions, methods=["POST"]),
+        Route(f"{p}/groups/{{group}}", group_page),
         Route(f"{p}/sql", sql_page),
         Route(f"{p}/charts", charts_page),
         Route(f"{p}/audit", audit_page),
