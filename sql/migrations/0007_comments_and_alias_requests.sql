@@ -1,4 +1,4 @@
--- Migration 0008: conversations on models (issue 14): comments on a model or one of its
+-- Migration 0007: conversations on models (issue 14): comments on a model or one of its
 -- versions, and requests that an alias move to a version, which someone who may set the alias
 -- approves or rejects (the legacy registry's stage transition requests, for aliases).
 
