@@ -160,8 +160,11 @@ def test_run_a_query_and_download_it(browser, server):
         data = pa.BufferReader(answer.body())
         table = pacsv.read_csv(data) if kind == "CSV" else pq.read_table(data)
         assert table.to_pylist()[0] == {"full_name": "main.default.iris", "owner": "alice"}
-    page.goto(server.url + "/explorer/sql?q=" + requests.utils.quote("DROP MODEL main.default.iris"))
-    assert "read-only" in page.text_content(".error")
+    for statement in ("DROP MODEL main.default.iris", "SELECT 1; DROP MODEL main.default.iris"):
+        page.goto(server.url + "/explorer/sql?q=" + requests.utils.quote(statement))
+        assert "one read-only query" in page.text_content(".error")
+    page.goto(server.url + "/explorer/models/main.default.iris")  # still there
+    assert page.text_content("#model-name") == "main.default.iris"
     page.goto(server.url + "/explorer/charts")
     assert page.query_selector("#versions-chart rect") is not None
     _shot(page, "charts")

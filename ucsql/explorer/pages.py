@@ -18,6 +18,7 @@ import pyarrow.csv
 import pyarrow.parquet
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlglot import exp
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import queries, serving
 from ..api import Catalog
-from ..dialect import quote_name
+from ..dialect import parse, quote_name
 from ..engine import record_refusal
 from ..errors import (InvalidArgument, NotFound, ParseError, PermissionDenied, Unauthenticated,
                       UcsqlError)
@@ -38,6 +39,7 @@ PRIVILEGES = ["ALL PRIVILEGES", "BROWSE", "USE CATALOG", "USE SCHEMA", "CREATE S
               "CREATE MODEL", "CREATE MODEL VERSION", "EXECUTE", "APPLY TAG", "MANAGE"]
 MAX_ROWS_SHOWN = 1000
 MAX_FORM = 2**20
+MAX_MLMODEL = 2**20  # bytes of an MLmodel file read for its signature
 ALIAS_CHANGES = {"SET_ALIAS", "DROP_ALIAS", "ALIAS_REQUEST_APPROVED"}
 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"),
@@ -308,7 +310,11 @@ def _signature(row: dict) -> dict | None:
     if not folder:
         return None
     try:
-        mlmodel = yaml.safe_load(Path(folder, "MLmodel").read_text())
+        with open(Path(folder, "MLmodel"), "rb") as f:
+            text = f.read(MAX_MLMODEL + 1)
+        if len(text) > MAX_MLMODEL:
+            return None
+        mlmodel = yaml.safe_load(text)
     except (OSError, yaml.YAMLError):
         return None
     signature = (mlmodel or {}).get("signature") or {}
@@ -323,7 +329,7 @@ async def set_comment(request: Request) -> Response:
     text = form.get("comment", "")
     await _run(_caller().catalog, f"COMMENT ON MODEL {_full(catalog, schema, model)} IS ?",
                [text if text else None])
-    return _back(request, f"{session.PREFIX}/models/{urllib.parse.quote(full)}", "Description saved.")
+    return _back(request, _model_path(full), "Description saved.")
 
 
 # -- permissions ---------------------------------------------------------------------------------
@@ -395,12 +401,13 @@ async def sql_page(request: Request) -> Response:
     if not query:
         return _page(request, "sql.html", q="", result=None)
     catalog = _caller().catalog
-    if not query.lstrip("( \n\t").upper().startswith(("SELECT", "WITH", "FROM", "VALUES")):
-        raise InvalidArgument("The SQL page runs read-only queries (SELECT ... FROM system. ...); "
-                              "use the shell or SQL over HTTP for other statements.")
-    result = await _run(catalog, query)
-    if result.table is None:
-        raise InvalidArgument("That statement returns no rows; the SQL page runs queries.")
+    # One query and nothing else: a link (GET) must never change anything, so a script or any
+    # other statement is refused before it runs (the engine's guard then checks the query).
+    nodes = await anyio.to_thread.run_sync(parse, query)
+    if len(nodes) != 1 or not isinstance(nodes[0], (exp.Query, exp.Values)):
+        raise InvalidArgument("The SQL page runs one read-only query (SELECT ... FROM "
+                              "system. ...); use the shell or SQL over HTTP for other statements.")
+    result = await anyio.to_thread.run_sync(catalog.execute, nodes[0])
     table: pa.Table = result.arrow()
     if fmt == "csv":
         out = io.BytesIO()
