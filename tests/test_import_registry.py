@@ -1,0 +1,263 @@
+"""``ucsql migrate``: a real MLflow registry (SqlAlchemyStore on SQLite) moved into a schema.
+
+The source holds what users of the legacy workspace registry have (seed 003): several models,
+several versions each logged with ``mlflow.sklearn.log_model``, stages, tags (one key ucsql
+refuses), descriptions, an alias, a legacy name with a space, one version without a signature
+but with an input example, one with neither. Everything that arrives is checked through SQL as
+another principal would see it, and the files load with the stock MLflow client.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import mlflow.models
+import mlflow.pyfunc
+import mlflow.sklearn
+import pytest
+from click.testing import CliRunner
+from mlflow import MlflowClient
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+import ucsql
+from ucsql.cli import main
+from ucsql.import_registry import map_name, map_tag_key, parse_stage_aliases
+from ucsql.errors import InvalidArgument
+
+ADMIN = "admin"
+ALICE = "alice"  # the migrating principal: USE CATALOG, USE SCHEMA, CREATE MODEL, nothing else
+
+
+def _no_pip_inference(model_uri, flavor, fallback=None, **kwargs):
+    """Stand-in for mlflow.models.infer_pip_requirements (a slow subprocess): the fallback."""
+    return fallback
+
+
+@dataclass
+class Source:
+    uri: str
+    root: Path
+    X: object
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Source:
+    """The legacy registry: 3 models, 6 versions (Fraud Detector 1-3, churn 1-2, legacy 1)."""
+    root = tmp_path_factory.mktemp("legacy_registry")
+    uri = f"sqlite:///{root}/mlflow.db"
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    clf = LogisticRegression(max_iter=200).fit(X, y)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)  # the run artifacts go to ./mlruns of the source
+        mp.setattr(mlflow.models, "infer_pip_requirements", _no_pip_inference)
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
+        try:
+            def log(name, **kwargs):
+                with mlflow.start_run():
+                    info = mlflow.sklearn.log_model(clf, name="model", registered_model_name=name,
+                                                    **kwargs)
+                return info.registered_model_version
+
+            for _ in range(3):
+                log("Fraud Detector", input_example=X.iloc[[0]])
+            log("churn", input_example=X.iloc[[0]], signature=False)  # example, no signature
+            log("churn", input_example=X.iloc[[0]])
+            log("legacy")  # neither signature nor input example
+            client = MlflowClient()
+            client.update_registered_model("Fraud Detector", description="flags fraud")
+            client.set_registered_model_tag("Fraud Detector", "team", "risk")
+            client.set_registered_model_tag("Fraud Detector", "data-source", "s3")
+            client.update_model_version("Fraud Detector", "2", description="the good one")
+            client.set_model_version_tag("Fraud Detector", "2", "validated", "yes")
+            client.transition_model_version_stage("Fraud Detector", "1", "Archived")
+            client.transition_model_version_stage("Fraud Detector", "2", "Production")
+            client.transition_model_version_stage("Fraud Detector", "3", "Staging")
+            client.transition_model_version_stage("churn", "2", "Production")
+            client.set_registered_model_alias("Fraud Detector", "best", "2")
+        finally:
+            mlflow.set_tracking_uri(None)
+            mlflow.set_registry_uri(None)
+    return Source(uri, root, X)
+
+
+@pytest.fixture
+def target(tmp_path):
+    """A metastore with schema prod.ml where alice may create models (and bob may only look)."""
+    path = tmp_path / "metastore.duckdb"
+    admin = ucsql.connect(path, principal=ADMIN)
+    admin.sql("""CREATE CATALOG prod; CREATE SCHEMA prod.ml;
+                 CREATE USER alice; CREATE USER bob;
+                 GRANT USE CATALOG ON CATALOG prod TO alice;
+                 GRANT USE SCHEMA, CREATE_MODEL ON SCHEMA prod.ml TO alice;
+                 GRANT USE CATALOG ON CATALOG prod TO bob;
+                 GRANT USE SCHEMA ON SCHEMA prod.ml TO bob""")
+    yield path, admin
+    admin.close()
+
+
+def migrate(path, source, *args, principal=ALICE):
+    return CliRunner().invoke(main, ["migrate", str(path), "--from", source.uri,
+                                     "--into", "prod.ml", "--principal", principal, *args])
+
+
+def versions(admin):
+    return admin.sql("SELECT model_name, version, source, run_id, comment, tags, aliases "
+                     "FROM system.information_schema.model_versions WHERE catalog_name = 'prod' "
+                     "ORDER BY model_name, version").table.to_pylist()
+
+
+def changes(admin):
+    """The audit rows of every change and refusal (reads are SELECTs)."""
+    return admin.sql("SELECT audit_id, principal, action, result FROM system.access.audit "
+                     "WHERE action <> 'SELECT' ORDER BY audit_id").fetchall()
+
+
+def test_names_tags_and_stage_flags_map_by_documented_rules():
+    assert map_name("Fraud Detector") == "fraud_detector"
+    assert map_name("team/model.v2") == "team_model_v2"
+    assert map_tag_key("data-source") == "data_source"
+    assert map_tag_key("mlflow.source:git") == "mlflow.source_git"
+    assert parse_stage_aliases(()) == {"Production": "Champion", "Staging": "Challenger"}
+    assert parse_stage_aliases(("staging=", "Archived=Retired")) == {
+        "Production": "Champion", "Archived": "Retired"}
+    with pytest.raises(InvalidArgument, match="STAGE=ALIAS"):
+        parse_stage_aliases(("Prod=Champion",))
+    with pytest.raises(InvalidArgument, match="reserved"):
+        parse_stage_aliases(("Production=latest",))
+
+
+def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
+    path, admin = target
+    result = migrate(path, source, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Migrated 4 versions; 0 already there; 2 skipped." in result.output
+    assert "models:/churn/1: it has no signature" in result.output
+    assert "models:/legacy/1: it has no signature" in result.output
+    assert "'Fraud Detector' is prod.ml.fraud_detector" in result.output
+    assert "models:/churn/2 is version 1 of prod.ml.churn" in result.output  # 1 was skipped
+
+    models = admin.sql("SELECT model_name, owner, comment FROM "
+                       "system.information_schema.registered_models WHERE catalog_name = 'prod' "
+                       "ORDER BY model_name").fetchall()
+    assert models == [("churn", ALICE, None), ("fraud_detector", ALICE, "flags fraud"),
+                      ("legacy", ALICE, None)]  # a model moves even when no version can
+    tags = dict(admin.sql("SELECT tag_name, tag_value FROM system.information_schema.model_tags "
+                          "WHERE full_name = 'prod.ml.fraud_detector'").fetchall())
+    assert tags["team"] == "risk" and tags["data_source"] == "s3"
+    rows = versions(admin)
+    assert [(r["model_name"], r["version"]) for r in rows] == [
+        ("churn", 1), ("fraud_detector", 1), ("fraud_detector", 2), ("fraud_detector", 3)]
+    fraud = {r["version"]: r for r in rows if r["model_name"] == "fraud_detector"}
+    client = MlflowClient(tracking_uri=source.uri, registry_uri=source.uri)
+    for number, row in fraud.items():
+        legacy = client.get_model_version("Fraud Detector", str(number))
+        assert row["run_id"] == legacy.run_id and row["source"] == legacy.source
+        assert dict(row["tags"])["migrated_from"].endswith(f"models:/Fraud Detector/{number}")
+    assert dict(fraud[1]["tags"])["mlflow_stage"] == "Archived"
+    assert dict(fraud[2]["tags"])["validated"] == "yes" and fraud[2]["comment"] == "the good one"
+    aliases = admin.sql("SELECT model_name, alias, version FROM "
+                        "system.information_schema.model_aliases ORDER BY 1, 2").fetchall()
+    assert aliases == [("churn", "Champion", 1), ("fraud_detector", "Challenger", 3),
+                       ("fraud_detector", "Champion", 2), ("fraud_detector", "best", 2)]
+
+    # The files load with the stock client through ucsql (the owner may execute).
+    mlflow.set_registry_uri(f"ucsql://{path}")
+    try:
+        os.environ["UCSQL_PRINCIPAL"] = ALICE
+        loaded = mlflow.pyfunc.load_model("models:/prod.ml.fraud_detector@Champion")
+        assert list(loaded.predict(source.X.iloc[[0, 60, 120]])) == [0, 1, 2]
+    finally:
+        os.environ.pop("UCSQL_PRINCIPAL", None)
+        mlflow.set_registry_uri(None)
+
+    # A rerun changes nothing: no statement but reads, the same rows.
+    before, rows_before = changes(admin), versions(admin)
+    again = migrate(path, source, "--yes")
+    assert again.exit_code == 0, again.output
+    assert "Migrated 0 versions; 4 already there; 2 skipped." in again.output
+    assert changes(admin) == before and versions(admin) == rows_before
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(source, target):
+    path, admin = target
+    before = changes(admin)
+    result = migrate(path, source, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would create model prod.ml.fraud_detector" in result.output
+    assert "would migrate models:/Fraud Detector/3 -> prod.ml.fraud_detector" in result.output
+    assert "Dry run, nothing changed: 4 versions to migrate, 0 already there, 2 to skip." \
+        in result.output
+    assert changes(admin) == before
+    assert admin.sql("SHOW MODELS IN prod.ml").fetchall() == []
+
+
+def test_a_run_killed_halfway_then_resumed_finishes_without_duplicates(source, target):
+    path, admin = target
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "UCSQL_PRINCIPAL": ALICE,
+           "MLFLOW_DISABLE_TELEMETRY": "true"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ucsql", "migrate", str(path), "--from", source.uri,
+         "--into", "prod.ml", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env=env)
+    seen = []
+    for line in process.stdout:
+        if line.startswith("migrated "):
+            seen.append(line)
+            if len(seen) == 2:
+                process.send_signal(signal.SIGKILL)
+                break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, seen
+    partial = versions(admin)
+    assert 2 <= len(partial) < 4
+
+    result = migrate(path, source, "--yes")
+    assert result.exit_code == 0, result.output
+    assert f"Migrated {4 - len(partial)} versions; {len(partial)} already there" in result.output
+    rows = versions(admin)
+    markers = [dict(r["tags"])["migrated_from"] for r in rows]
+    assert len(rows) == 4 and len(set(markers)) == 4
+    assert [(r["model_name"], r["version"]) for r in rows] == [
+        ("churn", 1), ("fraud_detector", 1), ("fraud_detector", 2), ("fraud_detector", 3)]
+    assert admin.sql("SELECT count(*) FROM system.information_schema.model_aliases"
+                     ).fetchall() == [(4,)]
+
+
+def test_a_principal_without_create_model_is_refused_and_nothing_changes(source, target):
+    path, admin = target
+    result = migrate(path, source, "--yes", principal="bob")
+    assert result.exit_code == 1
+    assert "Permission denied: bob cannot create model" in result.output
+    assert "CREATE_MODEL" in result.output
+    assert [r[1:] for r in changes(admin) if r[1] == "bob"] == [("bob", "CREATE_MODEL", "DENIED")]
+    assert admin.sql("SHOW MODELS IN prod.ml").fetchall() == []
+
+
+def test_infer_signature_and_stage_flags(source, target):
+    path, admin = target
+    result = migrate(path, source, "--yes", "--infer-signature", "--stage-alias", "Staging=",
+                     "--stage-alias", "Archived=Retired")
+    assert result.exit_code == 0, result.output
+    assert "Migrated 5 versions; 0 already there; 1 skipped." in result.output
+    assert "models:/legacy/1: it has no signature and no input example" in result.output
+    assert "models:/churn/1: signature inferred from its input example." in result.output
+    churn = admin.sql("DESCRIBE MODEL prod.ml.churn VERSION 1").fetchall()
+    assert churn  # version 1 of churn is the source's version 1, now signed
+    aliases = admin.sql("SELECT model_name, alias, version FROM "
+                        "system.information_schema.model_aliases ORDER BY 1, 2").fetchall()
+    assert aliases == [("churn", "Champion", 2), ("fraud_detector", "Champion", 2),
+                       ("fraud_detector", "Retired", 1), ("fraud_detector", "best", 2)]
+
+
+def test_not_at_a_terminal_without_yes_it_asks_for_yes(source, target):
+    path, _ = target
+    result = migrate(path, source)
+    assert result.exit_code == 2 and "give --yes" in result.output

@@ -1,0 +1,525 @@
+"""``ucsql migrate``: copy an MLflow model registry (any URI MLflow opens) into a ucsql schema.
+
+The source is read with MLflow's own client; everything written goes through ucsql statements
+run as the migrating principal (``Catalog.sql``), so privileges and the audit log apply as for
+any other change. What moves, and how (README, "Migrating from an MLflow registry"):
+
+* each registered model becomes ``catalog.schema.<mapped name>`` (``map_name``), with its
+  description (COMMENT) and tags; each READY version, in source order, becomes a version
+  registered from its downloaded files (``ADD VERSION FROM``), with its source URI, run id, run
+  link, logged model id, description and tags;
+* stages become aliases (``DEFAULT_STAGE_ALIASES``: the newest version in each mapped stage gets
+  the alias) and every staged version keeps its stage in the tag ``mlflow_stage``; the source's
+  own aliases move as they are and win over a stage alias of the same name;
+* a migrated version carries the tag ``migrated_from`` naming the source registry, model and
+  version: that is how a rerun, or a run resumed after ``kill -9``, recognises what is already
+  there. Each version is one ADD VERSION (one transaction), so a crash leaves it whole or absent;
+  every other change is made only where the target differs, so a rerun changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import names, queries
+from .dialect import quote_name
+from .errors import InvalidArgument, NotFound, UcsqlError
+from .mlmodel import read_mlmodel
+
+DEFAULT_STAGE_ALIASES = {"Production": "Champion", "Staging": "Challenger"}
+STAGES = ("Production", "Staging", "Archived")
+MARKER = "migrated_from"  # the version tag that names the source version
+STAGE_TAG = "mlflow_stage"  # the version tag that keeps the source version's stage
+_FORBIDDEN_IN_NAME = re.compile(r"[./ \x00-\x1f\x7f]")
+_FORBIDDEN_IN_TAG = re.compile(r"[.,\-=/:\x00-\x1f\x7f]")
+_FORBIDDEN_IN_SYSTEM_TAG = re.compile(r"[,\-=/:\x00-\x1f\x7f]")  # mlflow.* keys keep dots
+_PAGE = 1000
+
+
+def map_name(name: str) -> str:
+    """A legacy model name as a ucsql name part: lower-cased (ucsql names are case-insensitive),
+    with each character ucsql names refuse ('.', '/', space, control characters) made '_'.
+
+    >>> map_name("Fraud Detector/v2.1")
+    'fraud_detector_v2_1'
+    """
+    return _FORBIDDEN_IN_NAME.sub("_", name).lower()
+
+
+def map_tag_key(key: str) -> str:
+    """A tag key as ucsql takes it: '. , - = / :' and control characters made '_' (MLflow's
+    system tags, ``mlflow.*``, keep their dots), surrounding spaces removed."""
+    key = key.strip()
+    if key.startswith("mlflow."):
+        return _FORBIDDEN_IN_SYSTEM_TAG.sub("_", key)
+    return _FORBIDDEN_IN_TAG.sub("_", key)
+
+
+def parse_stage_aliases(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``--stage-alias Production=Champion`` flags over the default mapping; ``Staging=`` maps a
+    stage to no alias."""
+    mapping = dict(DEFAULT_STAGE_ALIASES)
+    for pair in pairs:
+        stage, sep, alias = pair.partition("=")
+        canonical = {s.lower(): s for s in STAGES}.get(stage.strip().lower())
+        if not sep or canonical is None:
+            raise InvalidArgument(f"--stage-alias {pair!r} is not STAGE=ALIAS with STAGE one of "
+                                  f"{', '.join(STAGES)} (e.g. Production=Champion; "
+                                  "Staging= for no alias).")
+        if alias.strip():
+            mapping[canonical] = names.alias(alias.strip())
+        else:
+            mapping.pop(canonical, None)
+    return mapping
+
+
+def registry_id(uri: str) -> str:
+    """The source registry as the ``migrated_from`` tag names it: a SQLite path made absolute
+    and a URL without its credentials, so the same registry is recognised however it was given."""
+    parsed = urllib.parse.urlsplit(uri)
+    if parsed.scheme.startswith("sqlite") and uri.startswith(f"{parsed.scheme}:///"):
+        path = uri[len(f"{parsed.scheme}:///"):]
+        return f"{parsed.scheme}:///{os.path.abspath(path).lstrip('/')}" if path != ":memory:" \
+            else uri
+    if parsed.scheme in ("", "file"):
+        return "file://" + os.path.abspath(parsed.path if parsed.scheme else uri)
+    if parsed.username or parsed.password:
+        host = parsed.hostname or ""
+        netloc = host + (f":{parsed.port}" if parsed.port else "")
+        return urllib.parse.urlunsplit(parsed._replace(netloc=netloc))
+    return uri
+
+
+@dataclass
+class Entry:
+    """One line of the final report: what happened to one source object."""
+
+    outcome: str  # migrated, already there, updated, skipped, planned
+    source: str  # models:/name/version, or models:/name
+    target: str  # catalog.schema.model [version n]
+    reason: str = ""
+
+
+@dataclass
+class Report:
+    entries: list[Entry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # renamed names, numbers, conflicts
+    dry_run: bool = False
+
+    def add(self, outcome: str, source: str, target: str, reason: str = "") -> Entry:
+        entry = Entry(outcome, source, target, reason)
+        self.entries.append(entry)
+        return entry
+
+    def summary(self) -> str:
+        versions = [e for e in self.entries if e.source.count("/") >= 2]
+        counts = {o: sum(1 for e in versions if e.outcome == o)
+                  for o in ("migrated", "already there", "skipped", "planned")}
+        if self.dry_run:
+            return (f"Dry run, nothing changed: {counts['planned']} versions to migrate, "
+                    f"{counts['already there']} already there, {counts['skipped']} to skip.")
+        return (f"Migrated {counts['migrated']} versions; {counts['already there']} already "
+                f"there; {counts['skipped']} skipped.")
+
+
+class _Source:
+    """The legacy registry, through MLflow's client (no global MLflow state is touched)."""
+
+    def __init__(self, registry_uri: str, tracking_uri: str | None):
+        from mlflow import MlflowClient
+        self.registry_uri = registry_uri
+        self.tracking_uri = tracking_uri or registry_uri
+        self.client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=registry_uri)
+
+    def models(self) -> list:
+        found, token = [], None
+        while True:
+            page = self.client.search_registered_models(max_results=_PAGE, page_token=token)
+            found += page
+            token = page.token
+            if not token:
+                return sorted(found, key=lambda m: m.name)
+
+    def model(self, name: str):
+        return self.client.get_registered_model(name)
+
+    def versions(self, name: str) -> list:
+        quote = '"' if "'" in name else "'"
+        found, token = [], None
+        while True:
+            page = self.client.search_model_versions(f"name = {quote}{name}{quote}",
+                                                     max_results=_PAGE, page_token=token)
+            found += page
+            token = page.token
+            if not token:
+                return sorted(found, key=lambda v: int(v.version))
+
+    def download(self, version, dst: str, only_mlmodel: bool = False) -> Path:
+        """The version's model folder (or only its MLmodel file) downloaded into ``dst``."""
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+        uri = self.client.get_model_version_download_uri(version.name, version.version)
+        if uri.startswith("models:/m-"):  # a logged model (MLflow 3): its own artifact folder
+            uri = self.client.get_logged_model(uri[len("models:/"):]).artifact_location
+        repo = get_artifact_repository(uri, tracking_uri=self.tracking_uri,
+                                       registry_uri=self.registry_uri)
+        Path(dst).mkdir(parents=True, exist_ok=True)
+        if only_mlmodel:
+            repo.download_artifacts("MLmodel", dst_path=dst)
+            return Path(dst)
+        return Path(repo.download_artifacts("", dst_path=dst))
+
+
+def infer_signature(folder: Path) -> str | None:
+    """Give the model in ``folder`` a signature inferred from its saved input example and the
+    model's prediction on it (MLflow's ``infer_signature``), written into its MLmodel file.
+    Returns why it could not, or None. Loading runs the model's code: a trusted source only."""
+    from mlflow.models import Model
+    from mlflow.models import infer_signature as mlflow_infer
+    try:
+        model = Model.load(str(folder))
+        if not model.saved_input_example_info:
+            return "it has no signature and no input example to infer one from"
+        example = model.load_input_example(str(folder))
+        import mlflow.pyfunc
+        output = mlflow.pyfunc.load_model(str(folder)).predict(example)
+        model.signature = mlflow_infer(example, output)
+        model.save(str(folder / "MLmodel"))
+    except Exception as e:  # noqa: BLE001 -- any failure of the model's own code is a reason
+        return f"inferring a signature from its input example failed: {str(e)[:200]}"
+    return None
+
+
+@functools.cache
+def _query(name: str) -> str:
+    return (queries.sql_dir() / "registry_import" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+class _Target:
+    """What the target schema holds now, read once through the system views as the migrating
+    principal, and kept up to date as statements change it."""
+
+    def __init__(self, catalog, catalog_name: str, schema_name: str):
+        self.catalog = catalog
+        where = {"catalog": catalog_name, "schema": schema_name}
+        if not self._rows("schema", where):
+            raise NotFound(f"Schema {catalog_name}.{schema_name} does not exist, or you "
+                           f"({catalog.principal}) cannot use it. Create it first (CREATE SCHEMA "
+                           f"{quote_name(catalog_name)}.{quote_name(schema_name)}) or ask for "
+                           "USE CATALOG and USE SCHEMA on it.")
+        self.comments = {r["model_name"]: r["comment"] for r in self._rows("models", where)}
+        self.model_tags: dict[str, dict] = {}
+        for r in self._rows("model_tags", where):
+            self.model_tags.setdefault(r["model_name"], {})[r["tag_name"]] = r["tag_value"]
+        self.versions: dict[str, dict[int, dict]] = {}
+        for r in self._rows("versions", where):
+            tags = dict(zip(r["tag_names"], r["tag_values"]))
+            self.versions.setdefault(r["model_name"], {})[r["version"]] = {
+                "comment": r["comment"], "tags": tags}
+        self.aliases: dict[str, dict] = {}
+        for r in self._rows("aliases", where):
+            self.aliases.setdefault(r["model_name"], {})[r["alias"]] = r["version"]
+
+    def _rows(self, query: str, params: dict) -> list[dict]:
+        return self.catalog.sql(_query(query), params).table.to_pylist()
+
+    def migrated(self, model: str) -> dict[str, int]:
+        """``migrated_from`` value -> version number, for the versions of ``model``."""
+        return {v["tags"][MARKER]: n for n, v in self.versions.get(model, {}).items()
+                if MARKER in v["tags"]}
+
+
+class Migration:
+    """One run of ``ucsql migrate``. ``say(line)`` is told each step as it is done (the CLI
+    prints it); ``progress(done, total, unit)`` how many source versions are through."""
+
+    def __init__(self, catalog, source_uri: str, into: str, *, tracking_uri: str | None = None,
+                 stage_aliases: dict[str, str] | None = None, infer: bool = False,
+                 dry_run: bool = False, say: Callable[[str], None] = lambda line: None,
+                 progress: Callable[[int, int, str], None] | None = None):
+        parts = into.split(".")
+        if len(parts) != 2 or not all(parts):
+            raise InvalidArgument(f"--into {into!r} is not catalog.schema: give the schema the "
+                                  "models go into, e.g. --into prod.ml_team.")
+        self.catalog_name, self.schema_name = (names.securable_name(parts[0], "catalog"),
+                                               names.securable_name(parts[1], "schema"))
+        self.catalog = catalog
+        self.source = _Source(source_uri, tracking_uri)
+        self.registry = registry_id(source_uri)
+        self.stage_aliases = DEFAULT_STAGE_ALIASES if stage_aliases is None else stage_aliases
+        self.infer = infer
+        self.report = Report(dry_run=dry_run)
+        self.say = say
+        self.progress = progress
+
+    # -- the run -----------------------------------------------------------------------------
+    def run(self) -> Report:
+        target = _Target(self.catalog, self.catalog_name, self.schema_name)
+        models = self._mapped(self.source.models())
+        plans = [(model, name, self.source.versions(model.name)) for model, name in models]
+        self._total, self._done = sum(len(v) for _, _, v in plans), 0
+        self._tick(0)
+        for model, name, versions in plans:
+            if name is None:
+                for version in versions:
+                    self.report.add("skipped", f"models:/{model.name}/{version.version}", "",
+                                    "its model is not migrated (above)")
+                self._tick(len(versions))
+                continue
+            self._model(target, self.source.model(model.name), name, versions)
+        return self.report
+
+    def _tick(self, versions: int) -> None:
+        self._done += versions
+        if self.progress:
+            self.progress(self._done, self._total, "source versions")
+
+    def _mapped(self, models: list) -> list[tuple[object, str | None]]:
+        """(source model, target name or None when it cannot be migrated), with a note for
+        every name that changed and a skip for names that collide or are not valid."""
+        by_target: dict[str, list[str]] = {}
+        for m in models:
+            by_target.setdefault(map_name(m.name), []).append(m.name)
+        mapped = []
+        for m in models:
+            name = map_name(m.name)
+            where = f"models:/{m.name}"
+            if (m.tags or {}).get("mlflow.prompt.is_prompt") == "true":
+                self.report.add("skipped", where, "", "a prompt, not a model: ucsql keeps no "
+                                "prompts (keep it in MLflow's registry)")
+                name = None
+            elif len(by_target[name]) > 1:
+                others = ", ".join(repr(n) for n in by_target[name] if n != m.name)
+                self.report.add("skipped", where, self._full(name), f"its name maps to "
+                                f"{name!r}, as {others} does: rename one of them in the source")
+                name = None
+            else:
+                try:
+                    names.securable_name(name, "model")
+                except InvalidArgument as e:
+                    self.report.add("skipped", where, "", e.message)
+                    name = None
+            if name is not None and name != m.name:
+                self.report.notes.append(f"Model {m.name!r} is {self._full(name)} (ucsql names "
+                                         "are lower-case, without '.', '/', spaces).")
+            mapped.append((m, name))
+        return mapped
+
+    def _model(self, target: _Target, model, name: str, versions: list) -> None:
+        full = self._full(name)
+        if name not in target.comments:
+            self._change(f"CREATE MODEL {full}" + (" COMMENT ?" if model.description else ""),
+                         [model.description] if model.description else [],
+                         f"create model {full}")
+            target.comments[name] = model.description or None
+            self.report.add("migrated" if not self.report.dry_run else "planned",
+                            f"models:/{model.name}", full)
+        elif model.description and target.comments[name] != model.description:
+            self._change(f"COMMENT ON MODEL {full} IS ?", [model.description],
+                         f"set the comment of {full}")
+            target.comments[name] = model.description
+        tags = self._tags(model.tags or {}, f"model {model.name!r}")
+        tags[MARKER] = f"{self.registry} models:/{model.name}"[: names.MAX_TAG_VALUE]
+        self._set_tags(f"ALTER MODEL {full}", tags, target.model_tags.setdefault(name, {}),
+                       f"tags of {full}")
+        migrated = target.migrated(name)
+        numbers: dict[str, int | None] = {}  # source version -> target version (None: skipped)
+        for version in versions:
+            numbers[str(version.version)] = self._version(target, name, version, migrated)
+            self._tick(1)
+        self._aliases(target, model, name, versions, numbers)
+
+    def _version(self, target: _Target, name: str, version, migrated: dict[str, int]):
+        full = self._full(name)
+        where = f"models:/{version.name}/{version.version}"
+        marker = f"{self.registry} {where}"[: names.MAX_TAG_VALUE]
+        tags = self._tags(version.tags or {}, f"{where}")
+        tags[MARKER] = marker
+        if version.current_stage and version.current_stage != "None":
+            tags[STAGE_TAG] = version.current_stage
+        number = migrated.get(marker)
+        if number is not None:
+            here = target.versions[name][number]
+            changed = self._set_tags(f"ALTER MODEL {full} VERSION {number}", tags, here["tags"],
+                                     f"tags of {full} version {number}")
+            if version.description and here["comment"] != version.description:
+                self._change(f"COMMENT ON MODEL {full} VERSION {number} IS ?",
+                             [version.description], f"set the comment of {full} version {number}")
+                here["comment"] = version.description
+                changed = True
+            self.report.add("updated" if changed else "already there", where,
+                            f"{full} version {number}")
+            return number
+        if getattr(version, "status", "READY") not in ("READY", None):
+            self.report.add("skipped", where, full, f"its status is {version.status}, not READY")
+            return None
+        with tempfile.TemporaryDirectory(prefix="ucsql-migrate-") as tmp:
+            reason = self._fetch(version, Path(tmp))
+            if reason is not None:
+                self.report.add("skipped", where, full, reason)
+                self.say(f"skipped {where}: {reason}")
+                return None
+            folder = Path(tmp) / "model"
+            if self.report.dry_run:
+                self.report.add("planned", where, f"{full} version (next)")
+                self.say(f"would migrate {where} -> {full}")
+                return None
+            try:
+                number = self._add(full, folder, version, tags)
+            except InvalidArgument as e:  # this version's files or metadata; others go on
+                self.report.add("skipped", where, full, e.message)
+                self.say(f"skipped {where}: {e.message}")
+                return None
+        target.versions.setdefault(name, {})[number] = {"comment": version.description,
+                                                        "tags": dict(tags)}
+        migrated[marker] = number
+        self.report.add("migrated", where, f"{full} version {number}")
+        if str(number) != str(version.version):
+            self.report.notes.append(f"{where} is version {number} of {full} (numbers are "
+                                     "kept only when every earlier version migrates first).")
+        self.say(f"migrated {where} -> {full} version {number}")
+        return number
+
+    def _fetch(self, version, tmp: Path) -> str | None:
+        """Download the version (a dry run: only its MLmodel) into ``tmp/model``; the reason it
+        cannot be migrated, or None. A version without signature is given one with --infer."""
+        folder = tmp / "model"
+        try:
+            if self.report.dry_run:
+                self.source.download(version, str(folder), only_mlmodel=True)
+            else:
+                folder = self.source.download(version, str(folder))
+                if folder != tmp / "model":
+                    os.rename(folder, tmp / "model")
+                    folder = tmp / "model"
+        except Exception as e:  # noqa: BLE001 -- MLflow's errors vary by store; each is a reason
+            return f"its files could not be downloaded: {str(e).splitlines()[0][:200]}"
+        try:
+            read_mlmodel(folder)
+            return None
+        except InvalidArgument:
+            if not self.infer:
+                return ("it has no signature (ucsql versions need one): rerun with "
+                        "--infer-signature to infer one from its input example")
+        if self.report.dry_run:
+            return None if _has_input_example(folder) else (
+                "it has no signature and no input example to infer one from")
+        reason = infer_signature(folder)
+        if reason is None:
+            self.report.notes.append(f"models:/{version.name}/{version.version}: signature "
+                                     "inferred from its input example.")
+        return reason
+
+    def _add(self, full: str, folder: Path, version, tags: dict[str, str]) -> int:
+        clauses, params = ["FROM ?"], [str(folder)]
+        for clause, value in (("SOURCE", version.source), ("RUN", version.run_id),
+                              ("LINK", version.run_link),
+                              ("LOGGED MODEL", getattr(version, "model_id", None)),
+                              ("COMMENT", version.description)):
+            if value:
+                if clause == "LINK" and not version.run_id:
+                    continue  # LINK belongs to RUN
+                clauses.append(f"{clause} ?")
+                params.append(value)
+        pairs = ", ".join("? = ?" for _ in tags)
+        params += [x for kv in tags.items() for x in kv]
+        statement = f"ALTER MODEL {full} ADD VERSION {' '.join(clauses)} TAGS ({pairs})"
+        return self.catalog.sql(statement, params).details["version"]
+
+    def _aliases(self, target: _Target, model, name: str, versions: list, numbers: dict) -> None:
+        full = self._full(name)
+        wanted: dict[str, str] = {}  # alias -> source version
+        for stage, alias in self.stage_aliases.items():
+            staged = [str(v.version) for v in versions if v.current_stage == stage]
+            if staged:
+                wanted[alias] = max(staged, key=int)
+                if len(staged) > 1:
+                    self.report.notes.append(
+                        f"models:/{model.name}: {len(staged)} versions are in {stage}; alias "
+                        f"{alias} goes to the newest ({wanted[alias]}), all keep "
+                        f"{STAGE_TAG}={stage}.")
+        for alias, source_version in (model.aliases or {}).items():
+            if alias in wanted and wanted[alias] != str(source_version):
+                self.report.notes.append(
+                    f"models:/{model.name}: its alias {alias} (version {source_version}) wins "
+                    f"over the stage alias {alias} (version {wanted[alias]}).")
+            wanted[alias] = str(source_version)
+        have = target.aliases.setdefault(name, {})
+        for alias, source_version in sorted(wanted.items()):
+            where = f"models:/{model.name}@{alias}"
+            try:
+                names.alias(alias)
+            except InvalidArgument as e:
+                self.report.add("skipped", where, full, e.message)
+                continue
+            number = numbers.get(source_version)
+            if number is None:
+                if not self.report.dry_run:
+                    self.report.add("skipped", where, full, f"version {source_version} was not "
+                                    "migrated")
+                continue
+            if have.get(alias) != number:
+                self._change(f"ALTER MODEL {full} SET ALIAS {quote_name(alias)} TO VERSION ?",
+                             [number], f"set alias {alias} of {full} to version {number}")
+                have[alias] = number
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _full(self, name: str) -> str:
+        return ".".join(quote_name(p) for p in (self.catalog_name, self.schema_name, name))
+
+    def _tags(self, tags: dict, what: str) -> dict[str, str]:
+        """Source tags as ucsql takes them: keys mapped (noted), values over the limit left out
+        (noted)."""
+        out = {}
+        for key, value in sorted(tags.items()):
+            mapped = map_tag_key(key)
+            value = "" if value is None else str(value)
+            if not mapped or len(mapped) > names.MAX_NAME or mapped in (MARKER, STAGE_TAG):
+                self.report.notes.append(f"{what}: tag {key!r} left out (its key cannot be a "
+                                         "ucsql tag key).")
+                continue
+            if len(value) > names.MAX_TAG_VALUE:
+                self.report.notes.append(f"{what}: tag {key!r} left out (its value is "
+                                         f"{len(value)} characters; at most "
+                                         f"{names.MAX_TAG_VALUE}).")
+                continue
+            if mapped != key:
+                self.report.notes.append(f"{what}: tag {key!r} is {mapped!r}.")
+            out[mapped] = value
+        return out
+
+    def _set_tags(self, owner: str, tags: dict[str, str], have: dict, what: str) -> bool:
+        """SET TAGS for the tags whose value differs from the target's; whether any did."""
+        changed = {k: v for k, v in tags.items() if have.get(k) != v}
+        if not changed:
+            return False
+        pairs = ", ".join("? = ?" for _ in changed)
+        self._change(f"{owner} SET TAGS ({pairs})", [x for kv in changed.items() for x in kv],
+                     f"set {len(changed)} {what}")
+        have.update(changed)
+        return True
+
+    def _change(self, statement: str, params: list, what: str) -> None:
+        if self.report.dry_run:
+            self.say(f"would {what}")
+            return
+        self.catalog.sql(statement, params)
+
+
+def _has_input_example(folder: Path) -> bool:
+    try:
+        import yaml
+        meta = yaml.safe_load((folder / "MLmodel").read_text(encoding="utf-8")) or {}
+    except (OSError, ValueError):
+        return False
+    return bool(meta.get("saved_input_example_info"))
+
+
+__all__ = ["Migration", "Report", "DEFAULT_STAGE_ALIASES", "map_name", "map_tag_key",
+           "parse_stage_aliases"]
