@@ -257,6 +257,42 @@ def test_infer_signature_and_stage_flags(source, target):
                        ("fraud_detector", "Retired", 1), ("fraud_detector", "best", 2)]
 
 
+def test_a_model_of_the_same_name_not_migrated_from_the_source_is_left_alone(source, target):
+    path, admin = target
+    admin.sql("CREATE MODEL prod.ml.churn COMMENT 'not from the legacy registry'")
+    result = migrate(path, source, "--yes")
+    assert result.exit_code == 0, result.output
+    assert ("models:/churn: prod.ml.churn already exists (you cannot see it) and was not "
+            "migrated from models:/churn of this registry") in result.output
+    assert admin.sql("SELECT count(*) FROM system.information_schema.model_versions "
+                     "WHERE full_name = 'prod.ml.churn'").fetchall() == [(0,)]
+    assert admin.sql("SELECT comment FROM system.information_schema.registered_models "
+                     "WHERE full_name = 'prod.ml.churn'").fetchall() == [
+        ("not from the legacy registry",)]
+
+
+def test_a_source_that_does_not_exist_is_an_error_and_is_not_created(target, tmp_path):
+    path, _ = target
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(main, ["migrate", str(path), "--from", f"sqlite:///{missing}",
+                                       "--into", "prod.ml", "--yes"])
+    assert result.exit_code == 1
+    assert f"There is no MLflow registry at sqlite:///{missing}" in result.output
+    assert not missing.exists()
+
+
+def test_the_python_api_reports_progress_and_the_plan(source, target):
+    path, admin = target
+    from ucsql.import_registry import Migration
+    ticks, lines = [], []
+    report = Migration(admin.as_principal(ALICE), source.uri, "prod.ml", dry_run=True,
+                       say=lines.append, progress=lambda *a: ticks.append(a)).run()
+    assert ticks[0] == (0, 6, "source versions") and ticks[-1] == (6, 6, "source versions")
+    assert "would set alias Champion of prod.ml.fraud_detector to the version migrated from " \
+           "models:/Fraud Detector/2" in lines
+    assert {e.outcome for e in report.entries} == {"planned", "skipped"}
+
+
 def test_not_at_a_terminal_without_yes_it_asks_for_yes(source, target):
     path, _ = target
     result = migrate(path, source)

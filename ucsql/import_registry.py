@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import names, queries
 from .dialect import quote_name
-from .errors import InvalidArgument, NotFound, UcsqlError
+from .errors import AlreadyExists, InvalidArgument, NotFound, Unreachable
 from .mlmodel import read_mlmodel
 
 DEFAULT_STAGE_ALIASES = {"Production": "Champion", "Staging": "Challenger"}
@@ -86,8 +86,7 @@ def registry_id(uri: str) -> str:
     parsed = urllib.parse.urlsplit(uri)
     if parsed.scheme.startswith("sqlite") and uri.startswith(f"{parsed.scheme}:///"):
         path = uri[len(f"{parsed.scheme}:///"):]
-        return f"{parsed.scheme}:///{os.path.abspath(path).lstrip('/')}" if path != ":memory:" \
-            else uri
+        return uri if path == ":memory:" else f"{parsed.scheme}:///{os.path.abspath(path)}"
     if parsed.scheme in ("", "file"):
         return "file://" + os.path.abspath(parsed.path if parsed.scheme else uri)
     if parsed.username or parsed.password:
@@ -121,12 +120,14 @@ class Report:
     def summary(self) -> str:
         versions = [e for e in self.entries if e.source.count("/") >= 2]
         counts = {o: sum(1 for e in versions if e.outcome == o)
-                  for o in ("migrated", "already there", "skipped", "planned")}
+                  for o in ("migrated", "already there", "updated", "skipped", "planned")}
+        counts["already there"] += counts["updated"]
+        updated = f" ({counts['updated']} updated)" if counts["updated"] else ""
         if self.dry_run:
             return (f"Dry run, nothing changed: {counts['planned']} versions to migrate, "
                     f"{counts['already there']} already there, {counts['skipped']} to skip.")
         return (f"Migrated {counts['migrated']} versions; {counts['already there']} already "
-                f"there; {counts['skipped']} skipped.")
+                f"there{updated}; {counts['skipped']} skipped.")
 
 
 class _Source:
@@ -134,11 +135,26 @@ class _Source:
 
     def __init__(self, registry_uri: str, tracking_uri: str | None):
         from mlflow import MlflowClient
+        for uri in (registry_uri, tracking_uri):
+            local = _local_store(uri)
+            if local is not None and not os.path.exists(local):
+                # MLflow would create an empty registry there: a typo must not do that.
+                raise NotFound(f"There is no MLflow registry at {uri}: {local} does not exist. "
+                               "Give the URI of the registry to migrate from, e.g. "
+                               "--from sqlite:///path/to/mlflow.db.")
         self.registry_uri = registry_uri
         self.tracking_uri = tracking_uri or registry_uri
         self.client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=registry_uri)
 
     def models(self) -> list:
+        try:
+            return self._models()
+        except Exception as e:  # noqa: BLE001 -- whatever the store raised, said once, clearly
+            raise Unreachable(f"Cannot read the MLflow registry at {self.registry_uri}: "
+                              f"{str(e).splitlines()[0][:300] if str(e) else type(e).__name__}. "
+                              "Check --from (and --tracking-uri).") from None
+
+    def _models(self) -> list:
         found, token = [], None
         while True:
             page = self.client.search_registered_models(max_results=_PAGE, page_token=token)
@@ -313,27 +329,50 @@ class Migration:
 
     def _model(self, target: _Target, model, name: str, versions: list) -> None:
         full = self._full(name)
-        if name not in target.comments:
-            self._change(f"CREATE MODEL {full}" + (" COMMENT ?" if model.description else ""),
-                         [model.description] if model.description else [],
-                         f"create model {full}")
-            target.comments[name] = model.description or None
-            self.report.add("migrated" if not self.report.dry_run else "planned",
-                            f"models:/{model.name}", full)
-        elif model.description and target.comments[name] != model.description:
-            self._change(f"COMMENT ON MODEL {full} IS ?", [model.description],
-                         f"set the comment of {full}")
-            target.comments[name] = model.description
         tags = self._tags(model.tags or {}, f"model {model.name!r}")
         tags[MARKER] = f"{self.registry} models:/{model.name}"[: names.MAX_TAG_VALUE]
-        self._set_tags(f"ALTER MODEL {full}", tags, target.model_tags.setdefault(name, {}),
-                       f"tags of {full}")
+        have = target.model_tags.setdefault(name, {})
+        if name not in target.comments:
+            # Created with its tags in one transaction: a crash leaves no model without the
+            # migrated_from tag, which is what makes it this migration's model.
+            text, params = _pairs(tags)
+            comment = " COMMENT $comment" if model.description else ""
+            try:
+                self._change(f"CREATE MODEL {full}{comment}; ALTER MODEL {full} SET TAGS ({text})",
+                             {"comment": model.description, **params} if comment else params,
+                             f"create model {full}")
+            except AlreadyExists:  # someone else's, which this principal may not see
+                return self._not_ours(model, full, versions, " (you cannot see it)")
+            target.comments[name] = model.description or None
+            have.update(tags)
+            self.report.add("migrated" if not self.report.dry_run else "planned",
+                            f"models:/{model.name}", full)
+        elif have.get(MARKER) != tags[MARKER]:
+            return self._not_ours(model, full, versions, "")
+        else:
+            if model.description and target.comments[name] != model.description:
+                self._change(f"COMMENT ON MODEL {full} IS $comment",
+                             {"comment": model.description}, f"set the comment of {full}")
+                target.comments[name] = model.description
+            self._set_tags(f"ALTER MODEL {full}", tags, have, f"tags of {full}")
         migrated = target.migrated(name)
+        self._planned: set[str] = set()  # (dry run) source versions that would be added
         numbers: dict[str, int | None] = {}  # source version -> target version (None: skipped)
         for version in versions:
             numbers[str(version.version)] = self._version(target, name, version, migrated)
             self._tick(1)
         self._aliases(target, model, name, versions, numbers)
+
+    def _not_ours(self, model, full: str, versions: list, unseen: str) -> None:
+        """A model of the target's name that this migration did not make: left alone."""
+        self.report.add("skipped", f"models:/{model.name}", full,
+                        f"{full} already exists{unseen} and was not migrated from "
+                        f"models:/{model.name} of this registry; migrate into another schema, "
+                        "or rename one of them")
+        for version in versions:
+            self.report.add("skipped", f"models:/{model.name}/{version.version}", full,
+                            "its model is not migrated (above)")
+        self._tick(len(versions))
 
     def _version(self, target: _Target, name: str, version, migrated: dict[str, int]):
         full = self._full(name)
@@ -349,8 +388,8 @@ class Migration:
             changed = self._set_tags(f"ALTER MODEL {full} VERSION {number}", tags, here["tags"],
                                      f"tags of {full} version {number}")
             if version.description and here["comment"] != version.description:
-                self._change(f"COMMENT ON MODEL {full} VERSION {number} IS ?",
-                             [version.description], f"set the comment of {full} version {number}")
+                self._change(f"COMMENT ON MODEL {full} VERSION {number} IS $comment",
+                             {"comment": version.description}, f"set the comment of {full} version {number}")
                 here["comment"] = version.description
                 changed = True
             self.report.add("updated" if changed else "already there", where,
@@ -367,6 +406,7 @@ class Migration:
                 return None
             folder = Path(tmp) / "model"
             if self.report.dry_run:
+                self._planned.add(str(version.version))
                 self.report.add("planned", where, f"{full} version (next)")
                 self.say(f"would migrate {where} -> {full}")
                 return None
@@ -417,20 +457,19 @@ class Migration:
         return reason
 
     def _add(self, full: str, folder: Path, version, tags: dict[str, str]) -> int:
-        clauses, params = ["FROM ?"], [str(folder)]
-        for clause, value in (("SOURCE", version.source), ("RUN", version.run_id),
-                              ("LINK", version.run_link),
-                              ("LOGGED MODEL", getattr(version, "model_id", None)),
-                              ("COMMENT", version.description)):
+        """One ADD VERSION (one transaction) with what the source version records; its number."""
+        clauses, params = ["FROM $folder"], {"folder": str(folder)}
+        for clause, key, value in (("SOURCE", "source", version.source),
+                                   ("RUN", "run_id", version.run_id),
+                                   ("LINK", "run_link", version.run_link if version.run_id else None),
+                                   ("LOGGED MODEL", "model_id", getattr(version, "model_id", None)),
+                                   ("COMMENT", "comment", version.description)):
             if value:
-                if clause == "LINK" and not version.run_id:
-                    continue  # LINK belongs to RUN
-                clauses.append(f"{clause} ?")
-                params.append(value)
-        pairs = ", ".join("? = ?" for _ in tags)
-        params += [x for kv in tags.items() for x in kv]
-        statement = f"ALTER MODEL {full} ADD VERSION {' '.join(clauses)} TAGS ({pairs})"
-        return self.catalog.sql(statement, params).details["version"]
+                clauses.append(f"{clause} ${key}")
+                params[key] = value
+        text, pairs = _pairs(tags)
+        statement = f"ALTER MODEL {full} ADD VERSION {' '.join(clauses)} TAGS ({text})"
+        return self.catalog.sql(statement, {**params, **pairs}).details["version"]
 
     def _aliases(self, target: _Target, model, name: str, versions: list, numbers: dict) -> None:
         full = self._full(name)
@@ -459,14 +498,17 @@ class Migration:
                 self.report.add("skipped", where, full, e.message)
                 continue
             number = numbers.get(source_version)
+            if number is None and self.report.dry_run and source_version in self._planned:
+                self.say(f"would set alias {alias} of {full} to the version migrated from "
+                         f"models:/{model.name}/{source_version}")
+                continue
             if number is None:
-                if not self.report.dry_run:
-                    self.report.add("skipped", where, full, f"version {source_version} was not "
-                                    "migrated")
+                self.report.add("skipped", where, full, f"version {source_version} is not "
+                                "migrated")
                 continue
             if have.get(alias) != number:
-                self._change(f"ALTER MODEL {full} SET ALIAS {quote_name(alias)} TO VERSION ?",
-                             [number], f"set alias {alias} of {full} to version {number}")
+                self._change(f"ALTER MODEL {full} SET ALIAS {quote_name(alias)} TO VERSION $n",
+                             {"n": number}, f"set alias {alias} of {full} to version {number}")
                 have[alias] = number
 
     # -- helpers ------------------------------------------------------------------------------
@@ -499,17 +541,40 @@ class Migration:
         changed = {k: v for k, v in tags.items() if have.get(k) != v}
         if not changed:
             return False
-        pairs = ", ".join("? = ?" for _ in changed)
-        self._change(f"{owner} SET TAGS ({pairs})", [x for kv in changed.items() for x in kv],
-                     f"set {len(changed)} {what}")
+        text, params = _pairs(changed)
+        self._change(f"{owner} SET TAGS ({text})", params, f"set {len(changed)} {what}")
         have.update(changed)
         return True
 
-    def _change(self, statement: str, params: list, what: str) -> None:
+    def _change(self, statement: str, params: dict, what: str) -> None:
+        """Run one change (a script of several is one transaction), or in a dry run say it."""
         if self.report.dry_run:
             self.say(f"would {what}")
             return
-        self.catalog.sql(statement, params)
+        self.catalog.sql(statement, params, single_transaction=";" in statement)
+
+
+def _pairs(tags: dict[str, str]) -> tuple[str, dict]:
+    """``$k0 = $v0, $k1 = $v1 ...`` for SET TAGS / TAGS (...), with the values to bind."""
+    params = {}
+    for i, (key, value) in enumerate(tags.items()):
+        params[f"k{i}"], params[f"v{i}"] = key, value
+    return ", ".join(f"$k{i} = $v{i}" for i in range(len(tags))), params
+
+
+def _local_store(uri: str | None) -> str | None:
+    """The file or folder a sqlite:/// or file store URI names (None for a server)."""
+    if not uri:
+        return None
+    parsed = urllib.parse.urlsplit(uri)
+    if parsed.scheme.startswith("sqlite"):
+        path = uri.split(":///", 1)[1] if ":///" in uri else ""
+        return None if path in ("", ":memory:") else path.split("?", 1)[0]
+    if parsed.scheme == "file":
+        return parsed.path
+    if parsed.scheme == "":
+        return uri
+    return None
 
 
 def _has_input_example(folder: Path) -> bool:
