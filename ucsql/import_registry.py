@@ -19,6 +19,7 @@ any other change. What moves, and how (README, "Migrating from an MLflow registr
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import re
@@ -37,6 +38,8 @@ DEFAULT_STAGE_ALIASES = {"Production": "Champion", "Staging": "Challenger"}
 STAGES = ("Production", "Staging", "Archived")
 MARKER = "migrated_from"  # the version tag that names the source version
 STAGE_TAG = "mlflow_stage"  # the version tag that keeps the source version's stage
+CREATED_BY_TAG, CREATED_AT_TAG = "mlflow_created_by", "mlflow_created_at"
+_OURS = (MARKER, STAGE_TAG, CREATED_BY_TAG, CREATED_AT_TAG)
 _FORBIDDEN_IN_NAME = re.compile(r"[./ \x00-\x1f\x7f]")
 _FORBIDDEN_IN_TAG = re.compile(r"[.,\-=/:\x00-\x1f\x7f]")
 _FORBIDDEN_IN_SYSTEM_TAG = re.compile(r"[,\-=/:\x00-\x1f\x7f]")  # mlflow.* keys keep dots
@@ -124,10 +127,14 @@ class Report:
         counts["already there"] += counts["updated"]
         updated = f" ({counts['updated']} updated)" if counts["updated"] else ""
         if self.dry_run:
-            return (f"Dry run, nothing changed: {counts['planned']} versions to migrate, "
+            return (f"Dry run, nothing changed: {_versions(counts['planned'])} to migrate, "
                     f"{counts['already there']} already there, {counts['skipped']} to skip.")
-        return (f"Migrated {counts['migrated']} versions; {counts['already there']} already "
+        return (f"Migrated {_versions(counts['migrated'])}; {counts['already there']} already "
                 f"there{updated}; {counts['skipped']} skipped.")
+
+
+def _versions(n: int) -> str:
+    return f"{n} version" if n == 1 else f"{n} versions"
 
 
 class _Source:
@@ -382,6 +389,12 @@ class Migration:
         tags[MARKER] = marker
         if version.current_stage and version.current_stage != "None":
             tags[STAGE_TAG] = version.current_stage
+        # Who made it and when, in the source: ucsql records its own creator and time.
+        if getattr(version, "user_id", None):
+            tags[CREATED_BY_TAG] = str(version.user_id)[: names.MAX_TAG_VALUE]
+        if getattr(version, "creation_timestamp", None):
+            tags[CREATED_AT_TAG] = datetime.datetime.fromtimestamp(
+                version.creation_timestamp / 1000, datetime.timezone.utc).isoformat()
         number = migrated.get(marker)
         if number is not None:
             here = target.versions[name][number]
@@ -522,7 +535,7 @@ class Migration:
         for key, value in sorted(tags.items()):
             mapped = map_tag_key(key)
             value = "" if value is None else str(value)
-            if not mapped or len(mapped) > names.MAX_NAME or mapped in (MARKER, STAGE_TAG):
+            if not mapped or len(mapped) > names.MAX_NAME or mapped in _OURS:
                 self.report.notes.append(f"{what}: tag {key!r} left out (its key cannot be a "
                                          "ucsql tag key).")
                 continue
