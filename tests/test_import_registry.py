@@ -162,6 +162,7 @@ def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
         assert row["run_id"] == legacy.run_id and row["source"] == legacy.source
         assert dict(row["tags"])["migrated_from"].endswith(f"models:/Fraud Detector/{number}")
     assert dict(fraud[1]["tags"])["mlflow_stage"] == "Archived"
+    assert dict(fraud[1]["tags"])["mlflow_created_at"].startswith("20")
     assert dict(fraud[2]["tags"])["validated"] == "yes" and fraud[2]["comment"] == "the good one"
     aliases = admin.sql("SELECT model_name, alias, version FROM "
                         "system.information_schema.model_aliases ORDER BY 1, 2").fetchall()
@@ -291,6 +292,25 @@ def test_the_python_api_reports_progress_and_the_plan(source, target):
     assert "would set alias Champion of prod.ml.fraud_detector to the version migrated from " \
            "models:/Fraud Detector/2" in lines
     assert {e.outcome for e in report.entries} == {"planned", "skipped"}
+
+
+def test_at_a_terminal_it_shows_the_plan_asks_and_draws_a_progress_bar(source, target):
+    import pexpect
+    path, admin = target
+    env = {**os.environ, "UCSQL_PRINCIPAL": ALICE, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    child = pexpect.spawn(sys.executable, ["-m", "ucsql", "migrate", str(path), "--from",
+                                           source.uri, "--into", "prod.ml"],
+                          env=env, encoding="utf-8", timeout=120)
+    child.expect_exact("Dry run, nothing changed: 4 versions to migrate")
+    child.expect_exact("Migrate? [y/N]")
+    assert admin.sql("SHOW MODELS IN prod.ml").fetchall() == []  # asked before changing
+    child.sendline("y")
+    child.expect_exact("Migrating versions [")
+    child.expect_exact("Migrated 4 versions; 0 already there; 2 skipped.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert len(versions(admin)) == 4
 
 
 def test_not_at_a_terminal_without_yes_it_asks_for_yes(source, target):

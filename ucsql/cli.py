@@ -375,32 +375,36 @@ def migrate_command(metastore: str, source: str, into: str, tracking_uri: str | 
         catalog = _open_existing(metastore, principal)
     except UcsqlError as error:
         sys.exit(report(error))
-    with catalog:
-        def run(dry: bool):
-            bar = terminal_progress(sys.stderr)
+    bar = terminal_progress(sys.stderr)
 
-            def say(line: str) -> None:
-                if bar:
-                    bar.close()
-                click.echo(line)
-            try:
-                return Migration(catalog, source, into, tracking_uri=tracking_uri,
-                                 stage_aliases=mapping, infer=infer_signature, dry_run=dry,
-                                 say=say, progress=bar).run()
-            finally:
-                if bar:
-                    bar.close()
+    def say(line: str) -> None:
+        if bar:
+            bar.close()  # the bar is drawn again by the next step
+        click.echo(line)
+
+    with catalog:
+        migration = None
         try:
             if not (dry_run or yes):
-                planned = run(True)
+                planned = Migration(catalog, source, into, tracking_uri=tracking_uri,
+                                    stage_aliases=mapping, infer=infer_signature, dry_run=True,
+                                    say=say, progress=bar).run()
                 click.echo(planned.summary())
                 if not click.confirm("Migrate?"):
+                    click.echo("Nothing was migrated.", err=True)
                     sys.exit(1)
-            result = run(dry_run)
+            migration = Migration(catalog, source, into, tracking_uri=tracking_uri,
+                                  stage_aliases=mapping, infer=infer_signature, dry_run=dry_run,
+                                  say=say, progress=bar)
+            result = migration.run()
         except UcsqlError as error:
-            click.echo("Stopped: what was done before stays done; fix the cause and rerun "
-                       "to finish.", err=True)
+            if migration is not None and migration.changes:
+                click.echo(f"Stopped after {migration.changes} changes, which stay done; fix "
+                           "the cause and rerun to finish.", err=True)
             sys.exit(report(error))
+        finally:
+            if bar:
+                bar.close()
     _print_report(result)
 
 

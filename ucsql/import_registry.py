@@ -280,6 +280,7 @@ class Migration:
         self.report = Report(dry_run=dry_run)
         self.say = say
         self.progress = progress
+        self.changes = 0  # statements that changed the target (the CLI says so on an error)
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> Report:
@@ -482,7 +483,9 @@ class Migration:
                 params[key] = value
         text, pairs = _pairs(tags)
         statement = f"ALTER MODEL {full} ADD VERSION {' '.join(clauses)} TAGS ({text})"
-        return self.catalog.sql(statement, {**params, **pairs}).details["version"]
+        number = self.catalog.sql(statement, {**params, **pairs}).details["version"]
+        self.changes += 1
+        return number
 
     def _aliases(self, target: _Target, model, name: str, versions: list, numbers: dict) -> None:
         full = self._full(name)
@@ -565,6 +568,7 @@ class Migration:
             self.say(f"would {what}")
             return
         self.catalog.sql(statement, params, single_transaction=";" in statement)
+        self.changes += 1
 
 
 def _pairs(tags: dict[str, str]) -> tuple[str, dict]:
