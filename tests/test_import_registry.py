@@ -10,6 +10,7 @@ another principal would see it, and the files load with the stock MLflow client.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -109,7 +110,8 @@ def migrate(path, source, *args, principal=ALICE):
 
 
 def versions(admin):
-    return admin.sql("SELECT model_name, version, source, run_id, comment, tags, aliases "
+    return admin.sql("SELECT model_name, version, source, run_id, logged_model_id, comment, "
+                     "tags, aliases "
                      "FROM system.information_schema.model_versions WHERE catalog_name = 'prod' "
                      "ORDER BY model_name, version").table.to_pylist()
 
@@ -160,6 +162,7 @@ def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
     for number, row in fraud.items():
         legacy = client.get_model_version("Fraud Detector", str(number))
         assert row["run_id"] == legacy.run_id and row["source"] == legacy.source
+        assert row["logged_model_id"] == legacy.model_id
         assert dict(row["tags"])["migrated_from"].endswith(f"models:/Fraud Detector/{number}")
     assert dict(fraud[1]["tags"])["mlflow_stage"] == "Archived"
     assert dict(fraud[1]["tags"])["mlflow_created_at"].startswith("20")
@@ -185,6 +188,28 @@ def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
     assert again.exit_code == 0, again.output
     assert "Migrated 0 versions; 4 already there; 2 skipped." in again.output
     assert changes(admin) == before and versions(admin) == rows_before
+
+
+def test_a_rerun_after_the_source_changed_sets_only_what_differs(source, target, tmp_path):
+    path, admin = target
+    shutil.copy(source.root / "mlflow.db", tmp_path / "changed.db")  # files stay where they are
+    changed = Source(f"sqlite:///{tmp_path}/changed.db", source.root, source.X)
+    assert migrate(path, changed, "--yes").exit_code == 0
+    client = MlflowClient(tracking_uri=changed.uri, registry_uri=changed.uri)
+    client.set_model_version_tag("Fraud Detector", "3", "validated", "no")
+    client.update_model_version("Fraud Detector", "3", description="second thoughts")
+    client.set_registered_model_alias("Fraud Detector", "best", "3")
+    client.set_registered_model_tag("churn", "owner", "growth")
+    before = changes(admin)
+    result = migrate(path, changed, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Migrated 0 versions; 4 already there (1 updated); 2 skipped." in result.output
+    made = [(r[1], r[2]) for r in changes(admin)[len(before):]]
+    assert sorted(made) == [(ALICE, "COMMENT_ON_MODEL"), (ALICE, "SET_ALIAS"),
+                            (ALICE, "SET_TAGS"), (ALICE, "SET_TAGS")], made
+    fraud3 = [r for r in versions(admin) if r["model_name"] == "fraud_detector"][2]
+    assert dict(fraud3["tags"])["validated"] == "no" and fraud3["comment"] == "second thoughts"
+    assert "best" in fraud3["aliases"]
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(source, target):
