@@ -212,6 +212,60 @@ def test_a_rerun_after_the_source_changed_sets_only_what_differs(source, target,
     assert "best" in fraud3["aliases"]
 
 
+def test_a_registry_behind_an_mlflow_server_migrates_with_its_proxied_files(target, tmp_path):
+    """Over http, the files are ``mlflow-artifacts:/`` URIs the server proxies."""
+    import socket
+    import time
+    import urllib.request
+    path, admin = target
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    with open(tmp_path / "mlflow-server.log", "w") as log:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1",
+             "--port", str(port), "--backend-store-uri", f"sqlite:///{tmp_path}/served.db",
+             "--artifacts-destination", str(tmp_path / "artifacts")],
+            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True,
+            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, \
+                    (tmp_path / "mlflow-server.log").read_text()[-2000:]
+                time.sleep(0.3)
+        X, y = load_iris(return_X_y=True, as_frame=True)
+        mlflow.set_tracking_uri(url)
+        try:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(mlflow.models, "infer_pip_requirements", _no_pip_inference)
+                with mlflow.start_run():
+                    mlflow.sklearn.log_model(LogisticRegression(max_iter=200).fit(X, y),
+                                             name="model", input_example=X.iloc[[0]],
+                                             registered_model_name="served model")
+            client = MlflowClient()
+            assert client.get_model_version_download_uri("served model", "1").startswith(
+                "mlflow-artifacts:/")
+            client.set_registered_model_alias("served model", "Champion", "1")
+        finally:
+            mlflow.set_tracking_uri(None)
+        result = CliRunner().invoke(main, ["migrate", str(path), "--from", url, "--into",
+                                           "prod.ml", "--principal", ALICE, "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "Migrated 1 version; 0 already there; 0 skipped." in result.output
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    [row] = versions(admin)
+    assert row["model_name"] == "served_model" and row["aliases"] == ["Champion"]
+    assert dict(row["tags"])["migrated_from"] == f"{url} models:/served model/1"
+
+
 def test_dry_run_prints_the_plan_and_changes_nothing(source, target):
     path, admin = target
     before = changes(admin)
