@@ -141,8 +141,10 @@ def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
     result = migrate(path, source, "--yes")
     assert result.exit_code == 0, result.output
     assert "Migrated 4 versions; 0 already there; 2 skipped." in result.output
-    assert "models:/churn/1: it has no signature" in result.output
-    assert "models:/legacy/1: it has no signature" in result.output
+    assert "models:/churn/1: it has no signature (ucsql versions need one): rerun with " \
+           "--infer-signature" in result.output
+    assert "models:/legacy/1: it has no signature (ucsql versions need one) and no input " \
+           "example" in result.output
     assert "'Fraud Detector' is prod.ml.fraud_detector" in result.output
     assert "models:/churn/2 is version 1 of prod.ml.churn" in result.output  # 1 was skipped
 
@@ -327,7 +329,8 @@ def test_infer_signature_and_stage_flags(source, target):
                      "--stage-alias", "Archived=Retired")
     assert result.exit_code == 0, result.output
     assert "Migrated 5 versions; 0 already there; 1 skipped." in result.output
-    assert "models:/legacy/1: it has no signature and no input example" in result.output
+    assert ("models:/legacy/1: it has no signature (ucsql versions need one) and no input "
+            "example") in result.output
     assert "models:/churn/1: signature inferred from its input example." in result.output
     churn = admin.sql("DESCRIBE MODEL prod.ml.churn VERSION 1").fetchall()
     assert churn  # version 1 of churn is the source's version 1, now signed

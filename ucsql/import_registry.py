@@ -1,8 +1,9 @@
 """``ucsql migrate``: copy an MLflow model registry (any URI MLflow opens) into a ucsql schema.
 
-The source is read with MLflow's own client; everything written goes through ucsql statements
-run as the migrating principal (``Catalog.sql``), so privileges and the audit log apply as for
-any other change. What moves, and how (README, "Migrating from an MLflow registry"):
+The source is read with MLflow's own client; everything written is a ucsql statement (a node of
+the dialect, as the MLflow façade builds them) run through the engine as the migrating principal
+(``Catalog.execute``), so privileges and the audit log apply as for any other change; the target
+is read through the system views (``sql/registry_import/``). What moves, and how (README, "Migrating from an MLflow registry"):
 
 * each registered model becomes ``catalog.schema.<mapped name>`` (``map_name``), with its
   description (COMMENT) and tags; each READY version, in source order, becomes a version
@@ -29,6 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlglot import exp
+
+from . import dialect as d
 from . import names, queries
 from .dialect import quote_name
 from .errors import AlreadyExists, InvalidArgument, NotFound, Unreachable
@@ -104,9 +108,10 @@ class Entry:
     """One line of the final report: what happened to one source object."""
 
     outcome: str  # migrated, already there, updated, skipped, planned
-    source: str  # models:/name/version, or models:/name
+    source: str  # models:/name/version, models:/name or models:/name@alias
     target: str  # catalog.schema.model [version n]
     reason: str = ""
+    kind: str = "version"  # or model, alias
 
 
 @dataclass
@@ -115,13 +120,12 @@ class Report:
     notes: list[str] = field(default_factory=list)  # renamed names, numbers, conflicts
     dry_run: bool = False
 
-    def add(self, outcome: str, source: str, target: str, reason: str = "") -> Entry:
-        entry = Entry(outcome, source, target, reason)
-        self.entries.append(entry)
-        return entry
+    def add(self, outcome: str, source: str, target: str, reason: str = "",
+            kind: str = "version") -> None:
+        self.entries.append(Entry(outcome, source, target, reason, kind))
 
     def summary(self) -> str:
-        versions = [e for e in self.entries if e.source.count("/") >= 2]
+        versions = [e for e in self.entries if e.kind == "version"]
         counts = {o: sum(1 for e in versions if e.outcome == o)
                   for o in ("migrated", "already there", "updated", "skipped", "planned")}
         counts["already there"] += counts["updated"]
@@ -316,18 +320,19 @@ class Migration:
             where = f"models:/{m.name}"
             if (m.tags or {}).get("mlflow.prompt.is_prompt") == "true":
                 self.report.add("skipped", where, "", "a prompt, not a model: ucsql keeps no "
-                                "prompts (keep it in MLflow's registry)")
+                                "prompts (keep it in MLflow's registry)", kind="model")
                 name = None
             elif len(by_target[name]) > 1:
                 others = ", ".join(repr(n) for n in by_target[name] if n != m.name)
                 self.report.add("skipped", where, self._full(name), f"its name maps to "
-                                f"{name!r}, as {others} does: rename one of them in the source")
+                                f"{name!r}, as {others} does: rename one of them in the source",
+                                kind="model")
                 name = None
             else:
                 try:
                     names.securable_name(name, "model")
                 except InvalidArgument as e:
-                    self.report.add("skipped", where, "", e.message)
+                    self.report.add("skipped", where, "", e.message, kind="model")
                     name = None
             if name is not None and name != m.name:
                 self.report.notes.append(f"Model {m.name!r} is {self._full(name)} (ucsql names "
@@ -343,26 +348,25 @@ class Migration:
         if name not in target.comments:
             # Created with its tags in one transaction: a crash leaves no model without the
             # migrated_from tag, which is what makes it this migration's model.
-            text, params = _pairs(tags)
-            comment = " COMMENT $comment" if model.description else ""
             try:
-                self._change(f"CREATE MODEL {full}{comment}; ALTER MODEL {full} SET TAGS ({text})",
-                             {"comment": model.description, **params} if comment else params,
-                             f"create model {full}")
+                self._change(f"create model {full}", d.CreateSecurable(
+                    kind="MODEL", this=d.name_node(full),
+                    comment=_lit(model.description) if model.description else None),
+                    d.SetTags(kind="MODEL", this=d.name_node(full), expressions=_pairs(tags)))
             except AlreadyExists:  # someone else's, which this principal may not see
                 return self._not_ours(model, full, versions, " (you cannot see it)")
             target.comments[name] = model.description or None
             have.update(tags)
             self.report.add("migrated" if not self.report.dry_run else "planned",
-                            f"models:/{model.name}", full)
+                            f"models:/{model.name}", full, kind="model")
         elif have.get(MARKER) != tags[MARKER]:
             return self._not_ours(model, full, versions, "")
         else:
             if model.description and target.comments[name] != model.description:
-                self._change(f"COMMENT ON MODEL {full} IS $comment",
-                             {"comment": model.description}, f"set the comment of {full}")
+                self._change(f"set the comment of {full}", d.CommentOn(
+                    kind="MODEL", this=d.name_node(full), comment=_lit(model.description)))
                 target.comments[name] = model.description
-            self._set_tags(f"ALTER MODEL {full}", tags, have, f"tags of {full}")
+            self._set_tags(full, None, tags, have)
         migrated = target.migrated(name)
         self._planned: set[str] = set()  # (dry run) source versions that would be added
         numbers: dict[str, int | None] = {}  # source version -> target version (None: skipped)
@@ -376,7 +380,7 @@ class Migration:
         self.report.add("skipped", f"models:/{model.name}", full,
                         f"{full} already exists{unseen} and was not migrated from "
                         f"models:/{model.name} of this registry; migrate into another schema, "
-                        "or rename one of them")
+                        "or rename one of them", kind="model")
         for version in versions:
             self.report.add("skipped", f"models:/{model.name}/{version.version}", full,
                             "its model is not migrated (above)")
@@ -399,11 +403,11 @@ class Migration:
         number = migrated.get(marker)
         if number is not None:
             here = target.versions[name][number]
-            changed = self._set_tags(f"ALTER MODEL {full} VERSION {number}", tags, here["tags"],
-                                     f"tags of {full} version {number}")
+            changed = self._set_tags(full, number, tags, here["tags"])
             if version.description and here["comment"] != version.description:
-                self._change(f"COMMENT ON MODEL {full} VERSION {number} IS $comment",
-                             {"comment": version.description}, f"set the comment of {full} version {number}")
+                self._change(f"set the comment of {full} version {number}", d.CommentOn(
+                    kind="MODEL", this=d.name_node(full), version=exp.Literal.number(number),
+                    comment=_lit(version.description)))
                 here["comment"] = version.description
                 changed = True
             self.report.add("updated" if changed else "already there", where,
@@ -458,12 +462,14 @@ class Migration:
             read_mlmodel(folder)
             return None
         except InvalidArgument:
+            if not _has_input_example(folder):
+                return ("it has no signature (ucsql versions need one) and no input example "
+                        "to infer one from: log it again with a signature")
             if not self.infer:
                 return ("it has no signature (ucsql versions need one): rerun with "
                         "--infer-signature to infer one from its input example")
         if self.report.dry_run:
-            return None if _has_input_example(folder) else (
-                "it has no signature and no input example to infer one from")
+            return None
         reason = infer_signature(folder)
         if reason is None:
             self.report.notes.append(f"models:/{version.name}/{version.version}: signature "
@@ -472,18 +478,13 @@ class Migration:
 
     def _add(self, full: str, folder: Path, version, tags: dict[str, str]) -> int:
         """One ADD VERSION (one transaction) with what the source version records; its number."""
-        clauses, params = ["FROM $folder"], {"folder": str(folder)}
-        for clause, key, value in (("SOURCE", "source", version.source),
-                                   ("RUN", "run_id", version.run_id),
-                                   ("LINK", "run_link", version.run_link if version.run_id else None),
-                                   ("LOGGED MODEL", "model_id", getattr(version, "model_id", None)),
-                                   ("COMMENT", "comment", version.description)):
-            if value:
-                clauses.append(f"{clause} ${key}")
-                params[key] = value
-        text, pairs = _pairs(tags)
-        statement = f"ALTER MODEL {full} ADD VERSION {' '.join(clauses)} TAGS ({text})"
-        number = self.catalog.sql(statement, {**params, **pairs}).details["version"]
+        node = d.AddModelVersion(
+            this=d.name_node(full), source=_lit(folder), source_uri=_opt(version.source),
+            run_id=_opt(version.run_id),
+            run_link=_opt(version.run_link) if version.run_id else None,
+            logged_model_id=_opt(getattr(version, "model_id", None)),
+            comment=_opt(version.description), tags=_pairs(tags))
+        number = self.catalog.execute(node).details["version"]
         self.changes += 1
         return number
 
@@ -511,7 +512,7 @@ class Migration:
             try:
                 names.alias(alias)
             except InvalidArgument as e:
-                self.report.add("skipped", where, full, e.message)
+                self.report.add("skipped", where, full, e.message, kind="alias")
                 continue
             number = numbers.get(source_version)
             if number is None and self.report.dry_run and source_version in self._planned:
@@ -520,16 +521,17 @@ class Migration:
                 continue
             if number is None:
                 self.report.add("skipped", where, full, f"version {source_version} is not "
-                                "migrated")
+                                "migrated", kind="alias")
                 continue
             if have.get(alias) != number:
-                self._change(f"ALTER MODEL {full} SET ALIAS {quote_name(alias)} TO VERSION $n",
-                             {"n": number}, f"set alias {alias} of {full} to version {number}")
+                self._change(f"set alias {alias} of {full} to version {number}", d.SetModelAlias(
+                    this=d.name_node(full), alias=exp.to_identifier(alias, quoted=True),
+                    version=exp.Literal.number(number)))
                 have[alias] = number
 
     # -- helpers ------------------------------------------------------------------------------
     def _full(self, name: str) -> str:
-        return ".".join(quote_name(p) for p in (self.catalog_name, self.schema_name, name))
+        return f"{self.catalog_name}.{self.schema_name}.{name}"
 
     def _tags(self, tags: dict, what: str) -> dict[str, str]:
         """Source tags as ucsql takes them: keys mapped (noted), values over the limit left out
@@ -552,31 +554,44 @@ class Migration:
             out[mapped] = value
         return out
 
-    def _set_tags(self, owner: str, tags: dict[str, str], have: dict, what: str) -> bool:
+    def _set_tags(self, full: str, version: int | None, tags: dict[str, str],
+                  have: dict) -> bool:
         """SET TAGS for the tags whose value differs from the target's; whether any did."""
         changed = {k: v for k, v in tags.items() if have.get(k) != v}
         if not changed:
             return False
-        text, params = _pairs(changed)
-        self._change(f"{owner} SET TAGS ({text})", params, f"set {len(changed)} {what}")
+        what = f"{full} version {version}" if version is not None else full
+        self._change(f"set {len(changed)} tags of {what}", d.SetTags(
+            kind="MODEL", this=d.name_node(full), expressions=_pairs(changed),
+            version=None if version is None else exp.Literal.number(version)))
         have.update(changed)
         return True
 
-    def _change(self, statement: str, params: dict, what: str) -> None:
-        """Run one change (a script of several is one transaction), or in a dry run say it."""
+    def _change(self, what: str, *nodes: exp.Expression) -> None:
+        """Run the statements (several: in one transaction) as the migrating principal, or in a
+        dry run only say what they would do."""
         if self.report.dry_run:
             self.say(f"would {what}")
             return
-        self.catalog.sql(statement, params, single_transaction=";" in statement)
+        if len(nodes) == 1:
+            self.catalog.execute(nodes[0])
+        else:
+            with self.catalog.engine.script_transaction():
+                for node in nodes:
+                    self.catalog.execute(node)
         self.changes += 1
 
 
-def _pairs(tags: dict[str, str]) -> tuple[str, dict]:
-    """``$k0 = $v0, $k1 = $v1 ...`` for SET TAGS / TAGS (...), with the values to bind."""
-    params = {}
-    for i, (key, value) in enumerate(tags.items()):
-        params[f"k{i}"], params[f"v{i}"] = key, value
-    return ", ".join(f"$k{i} = $v{i}" for i in range(len(tags))), params
+def _lit(value) -> exp.Expression:
+    return exp.Literal.string(str(value))
+
+
+def _opt(value) -> exp.Expression | None:
+    return _lit(value) if value else None
+
+
+def _pairs(tags: dict[str, str]) -> list[d.TagPair]:
+    return [d.TagPair(this=_lit(k), expression=_lit(v)) for k, v in tags.items()]
 
 
 def _local_store(uri: str | None) -> str | None:
