@@ -164,7 +164,8 @@ def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
     for number, row in fraud.items():
         legacy = client.get_model_version("Fraud Detector", str(number))
         assert row["run_id"] == legacy.run_id and row["source"] == legacy.source
-        assert row["logged_model_id"] == legacy.model_id
+        assert row["logged_model_id"] == legacy.source.removeprefix("models:/")  # m-...
+        assert row["logged_model_id"].startswith("m-")
         assert dict(row["tags"])["migrated_from"].endswith(f"models:/Fraud Detector/{number}")
     assert dict(fraud[1]["tags"])["mlflow_stage"] == "Archived"
     assert dict(fraud[1]["tags"])["mlflow_created_at"].startswith("20")

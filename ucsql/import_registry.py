@@ -482,7 +482,7 @@ class Migration:
             this=d.name_node(full), source=_lit(folder), source_uri=_opt(version.source),
             run_id=_opt(version.run_id),
             run_link=_opt(version.run_link) if version.run_id else None,
-            logged_model_id=_opt(getattr(version, "model_id", None)),
+            logged_model_id=_opt(_logged_model_id(version)),
             comment=_opt(version.description), tags=_pairs(tags))
         number = self.catalog.execute(node).details["version"]
         self.changes += 1
@@ -580,6 +580,15 @@ class Migration:
                 for node in nodes:
                     self.catalog.execute(node)
         self.changes += 1
+
+
+def _logged_model_id(version) -> str | None:
+    """The version's logged model (MLflow 3): its model_id, which stores leave empty when the
+    source names it (``models:/m-...``)."""
+    if getattr(version, "model_id", None):
+        return version.model_id
+    match = re.fullmatch(r"models:/(m-[0-9a-f]+)", version.source or "")
+    return match.group(1) if match else None
 
 
 def _lit(value) -> exp.Expression:
