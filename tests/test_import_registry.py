@@ -269,6 +269,20 @@ def test_a_registry_behind_an_mlflow_server_migrates_with_its_proxied_files(targ
     assert dict(row["tags"])["migrated_from"] == f"{url} models:/served model/1"
 
 
+def test_a_model_ucsql_refuses_is_skipped_and_the_others_migrate(source, target, tmp_path):
+    path, admin = target
+    shutil.copy(source.root / "mlflow.db", tmp_path / "crowded.db")
+    crowded = Source(f"sqlite:///{tmp_path}/crowded.db", source.root, source.X)
+    client = MlflowClient(tracking_uri=crowded.uri, registry_uri=crowded.uri)
+    client.create_registered_model("crowded", tags={f"t{i}": "x" for i in range(60)})
+    result = migrate(path, crowded, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "models:/crowded: " in result.output and "at most 50" in result.output
+    assert "Migrated 4 versions" in result.output
+    assert [r[0] for r in admin.sql("SHOW MODELS IN prod.ml").fetchall()] == [
+        "prod.ml.churn", "prod.ml.fraud_detector", "prod.ml.legacy"]
+
+
 def test_dry_run_prints_the_plan_and_changes_nothing(source, target):
     path, admin = target
     before = changes(admin)

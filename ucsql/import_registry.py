@@ -355,6 +355,8 @@ class Migration:
                     d.SetTags(kind="MODEL", this=d.name_node(full), expressions=_pairs(tags)))
             except AlreadyExists:  # someone else's, which this principal may not see
                 return self._not_ours(model, full, versions, " (you cannot see it)")
+            except InvalidArgument as e:  # a value ucsql refuses (too many tags ...)
+                return self._not_ours(model, full, versions, "", e.message)
             target.comments[name] = model.description or None
             have.update(tags)
             self.report.add("migrated" if not self.report.dry_run else "planned",
@@ -375,9 +377,11 @@ class Migration:
             self._tick(1)
         self._aliases(target, model, name, versions, numbers)
 
-    def _not_ours(self, model, full: str, versions: list, unseen: str) -> None:
-        """A model of the target's name that this migration did not make: left alone."""
-        self.report.add("skipped", f"models:/{model.name}", full,
+    def _not_ours(self, model, full: str, versions: list, unseen: str,
+                  refused: str | None = None) -> None:
+        """A model of the target's name that this migration did not make (or could not make:
+        ``refused`` says why) is left alone, with its versions."""
+        self.report.add("skipped", f"models:/{model.name}", full, refused or
                         f"{full} already exists{unseen} and was not migrated from "
                         f"models:/{model.name} of this registry; migrate into another schema, "
                         "or rename one of them", kind="model")
@@ -524,9 +528,14 @@ class Migration:
                                 "migrated", kind="alias")
                 continue
             if have.get(alias) != number:
-                self._change(f"set alias {alias} of {full} to version {number}", d.SetModelAlias(
-                    this=d.name_node(full), alias=exp.to_identifier(alias, quoted=True),
-                    version=exp.Literal.number(number)))
+                try:
+                    self._change(f"set alias {alias} of {full} to version {number}",
+                                 d.SetModelAlias(this=d.name_node(full),
+                                                 alias=exp.to_identifier(alias, quoted=True),
+                                                 version=exp.Literal.number(number)))
+                except InvalidArgument as e:  # more aliases than a model may have
+                    self.report.add("skipped", where, full, e.message, kind="alias")
+                    continue
                 have[alias] = number
 
     # -- helpers ------------------------------------------------------------------------------
@@ -561,9 +570,13 @@ class Migration:
         if not changed:
             return False
         what = f"{full} version {version}" if version is not None else full
-        self._change(f"set {len(changed)} tags of {what}", d.SetTags(
-            kind="MODEL", this=d.name_node(full), expressions=_pairs(changed),
-            version=None if version is None else exp.Literal.number(version)))
+        try:
+            self._change(f"set {len(changed)} tags of {what}", d.SetTags(
+                kind="MODEL", this=d.name_node(full), expressions=_pairs(changed),
+                version=None if version is None else exp.Literal.number(version)))
+        except InvalidArgument as e:  # more tags than ucsql allows on one object
+            self.report.notes.append(f"The tags of {what} were not updated: {e.message}")
+            return False
         have.update(changed)
         return True
 
