@@ -334,6 +334,7 @@ def test_a_principal_without_create_model_is_refused_and_nothing_changes(source,
     assert result.exit_code == 1
     assert "Permission denied: bob cannot create model" in result.output
     assert "CREATE_MODEL" in result.output
+    assert "needs USE CATALOG, USE SCHEMA and CREATE MODEL there" in result.output
     assert [r[1:] for r in changes(admin) if r[1] == "bob"] == [("bob", "CREATE_MODEL", "DENIED")]
     assert admin.sql("SHOW MODELS IN prod.ml").fetchall() == []
 

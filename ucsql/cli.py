@@ -27,7 +27,7 @@ from sqlglot.tokens import TokenType
 
 from . import __version__, dialect, local_clients
 from .api import Catalog, connect, default_principal, is_url
-from .errors import Cancelled, UcsqlError
+from .errors import Cancelled, PermissionDenied, UcsqlError
 from .format import FORMATS, render
 from .metastore import FileServed
 from .progress import terminal_progress
@@ -398,10 +398,17 @@ def migrate_command(metastore: str, source: str, into: str, tracking_uri: str | 
                                   say=say, progress=bar)
             result = migration.run()
         except UcsqlError as error:
+            status = report(error)
+            if isinstance(error, PermissionDenied):
+                click.echo(f"Migrating into {into} needs USE CATALOG, USE SCHEMA and CREATE "
+                           "MODEL there (on models already there: ownership, or CREATE MODEL "
+                           "VERSION, APPLY TAG and MANAGE): ask for them, or migrate as a "
+                           "principal who holds them (--principal).", err=True)
             if migration is not None and migration.changes:
-                click.echo(f"Stopped after {migration.changes} changes, which stay done; fix "
-                           "the cause and rerun to finish.", err=True)
-            sys.exit(report(error))
+                done = migration.changes
+                click.echo(f"Stopped after {done} change{'s' if done > 1 else ''}, which stay "
+                           "done; fix the cause and rerun to finish.", err=True)
+            sys.exit(status)
         finally:
             if bar:
                 bar.close()
