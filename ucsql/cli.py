@@ -405,9 +405,9 @@ def migrate_command(metastore: str, source: str, into: str, tracking_uri: str | 
                            "VERSION, APPLY TAG and MANAGE): ask for them, or migrate as a "
                            "principal who holds them (--principal).", err=True)
             if migration is not None and migration.changes:
-                done = migration.changes
-                click.echo(f"Stopped after {done} change{'s' if done > 1 else ''}, which stay "
-                           "done; fix the cause and rerun to finish.", err=True)
+                click.echo(f"Stopped: what was changed before the error stays changed "
+                           f"({migration.changes} statements); fix the cause and rerun to "
+                           "finish.", err=True)
             sys.exit(status)
         finally:
             if bar:
