@@ -9,6 +9,7 @@ another principal would see it, and the files load with the stock MLflow client.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -41,6 +42,23 @@ def _no_pip_inference(model_uri, flavor, fallback=None, **kwargs):
     return fallback
 
 
+@contextlib.contextmanager
+def mlflow_at(tracking: str, registry: str):
+    """MLflow's fluent API pointed at these stores for the block, through the environment
+    (mlflow.set_registry_uri would leave MLFLOW_REGISTRY_URI set for every later test)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mlflow.models, "infer_pip_requirements", _no_pip_inference)
+        mp.setenv("MLFLOW_TRACKING_URI", tracking)
+        mp.setenv("MLFLOW_REGISTRY_URI", registry)
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+        try:
+            yield mp
+        finally:
+            mlflow.set_tracking_uri(None)
+            mlflow.set_registry_uri(None)
+
+
 @dataclass
 class Source:
     uri: str
@@ -55,37 +73,31 @@ def source(tmp_path_factory) -> Source:
     uri = f"sqlite:///{root}/mlflow.db"
     X, y = load_iris(return_X_y=True, as_frame=True)
     clf = LogisticRegression(max_iter=200).fit(X, y)
-    with pytest.MonkeyPatch.context() as mp:
+    with mlflow_at(uri, uri) as mp:
         mp.chdir(root)  # the run artifacts go to ./mlruns of the source
-        mp.setattr(mlflow.models, "infer_pip_requirements", _no_pip_inference)
-        mlflow.set_tracking_uri(uri)
-        mlflow.set_registry_uri(uri)
-        try:
-            def log(name, **kwargs):
-                with mlflow.start_run():
-                    info = mlflow.sklearn.log_model(clf, name="model", registered_model_name=name,
-                                                    **kwargs)
-                return info.registered_model_version
 
-            for _ in range(3):
-                log("Fraud Detector", input_example=X.iloc[[0]])
-            log("churn", input_example=X.iloc[[0]], signature=False)  # example, no signature
-            log("churn", input_example=X.iloc[[0]])
-            log("legacy")  # neither signature nor input example
-            client = MlflowClient()
-            client.update_registered_model("Fraud Detector", description="flags fraud")
-            client.set_registered_model_tag("Fraud Detector", "team", "risk")
-            client.set_registered_model_tag("Fraud Detector", "data-source", "s3")
-            client.update_model_version("Fraud Detector", "2", description="the good one")
-            client.set_model_version_tag("Fraud Detector", "2", "validated", "yes")
-            client.transition_model_version_stage("Fraud Detector", "1", "Archived")
-            client.transition_model_version_stage("Fraud Detector", "2", "Production")
-            client.transition_model_version_stage("Fraud Detector", "3", "Staging")
-            client.transition_model_version_stage("churn", "2", "Production")
-            client.set_registered_model_alias("Fraud Detector", "best", "2")
-        finally:
-            mlflow.set_tracking_uri(None)
-            mlflow.set_registry_uri(None)
+        def log(name, **kwargs):
+            with mlflow.start_run():
+                info = mlflow.sklearn.log_model(clf, name="model", registered_model_name=name,
+                                                **kwargs)
+            return info.registered_model_version
+
+        for _ in range(3):
+            log("Fraud Detector", input_example=X.iloc[[0]])
+        log("churn", input_example=X.iloc[[0]], signature=False)  # example, no signature
+        log("churn", input_example=X.iloc[[0]])
+        log("legacy")  # neither signature nor input example
+        client = MlflowClient()
+        client.update_registered_model("Fraud Detector", description="flags fraud")
+        client.set_registered_model_tag("Fraud Detector", "team", "risk")
+        client.set_registered_model_tag("Fraud Detector", "data-source", "s3")
+        client.update_model_version("Fraud Detector", "2", description="the good one")
+        client.set_model_version_tag("Fraud Detector", "2", "validated", "yes")
+        client.transition_model_version_stage("Fraud Detector", "1", "Archived")
+        client.transition_model_version_stage("Fraud Detector", "2", "Production")
+        client.transition_model_version_stage("Fraud Detector", "3", "Staging")
+        client.transition_model_version_stage("churn", "2", "Production")
+        client.set_registered_model_alias("Fraud Detector", "best", "2")
     return Source(uri, root, X)
 
 
@@ -176,14 +188,10 @@ def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
                        ("fraud_detector", "Champion", 2), ("fraud_detector", "best", 2)]
 
     # The files load with the stock client through ucsql (the owner may execute).
-    mlflow.set_registry_uri(f"ucsql://{path}")
-    try:
-        os.environ["UCSQL_PRINCIPAL"] = ALICE
+    with mlflow_at(f"sqlite:///{path.parent}/runs.db", f"ucsql://{path}") as mp:
+        mp.setenv("UCSQL_PRINCIPAL", ALICE)
         loaded = mlflow.pyfunc.load_model("models:/prod.ml.fraud_detector@Champion")
         assert list(loaded.predict(source.X.iloc[[0, 60, 120]])) == [0, 1, 2]
-    finally:
-        os.environ.pop("UCSQL_PRINCIPAL", None)
-        mlflow.set_registry_uri(None)
 
     # A rerun changes nothing: no statement but reads, the same rows.
     before, rows_before = changes(admin), versions(admin)
@@ -243,20 +251,15 @@ def test_a_registry_behind_an_mlflow_server_migrates_with_its_proxied_files(targ
                     (tmp_path / "mlflow-server.log").read_text()[-2000:]
                 time.sleep(0.3)
         X, y = load_iris(return_X_y=True, as_frame=True)
-        mlflow.set_tracking_uri(url)
-        try:
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setattr(mlflow.models, "infer_pip_requirements", _no_pip_inference)
-                with mlflow.start_run():
-                    mlflow.sklearn.log_model(LogisticRegression(max_iter=200).fit(X, y),
-                                             name="model", input_example=X.iloc[[0]],
-                                             registered_model_name="served model")
+        with mlflow_at(url, url):
+            with mlflow.start_run():
+                mlflow.sklearn.log_model(LogisticRegression(max_iter=200).fit(X, y),
+                                         name="model", input_example=X.iloc[[0]],
+                                         registered_model_name="served model")
             client = MlflowClient()
             assert client.get_model_version_download_uri("served model", "1").startswith(
                 "mlflow-artifacts:/")
             client.set_registered_model_alias("served model", "Champion", "1")
-        finally:
-            mlflow.set_tracking_uri(None)
         result = CliRunner().invoke(main, ["migrate", str(path), "--from", url, "--into",
                                            "prod.ml", "--principal", ALICE, "--yes"])
         assert result.exit_code == 0, result.output
