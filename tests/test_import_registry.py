@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
+import mlflow.data
 import mlflow.models
 import mlflow.pyfunc
 import mlflow.sklearn
@@ -78,6 +79,8 @@ def source(tmp_path_factory) -> Source:
 
         def log(name, **kwargs):
             with mlflow.start_run():
+                if name == "churn":  # its runs trained on a dataset they logged
+                    mlflow.log_input(mlflow.data.from_pandas(X, name="iris"), context="training")
                 info = mlflow.sklearn.log_model(clf, name="model", registered_model_name=name,
                                                 **kwargs)
             return info.registered_model_version
@@ -186,6 +189,10 @@ def test_migrate_moves_models_versions_files_tags_and_aliases(source, target):
                         "system.information_schema.model_aliases ORDER BY 1, 2").fetchall()
     assert aliases == [("churn", "Champion", 1), ("fraud_detector", "Challenger", 3),
                        ("fraud_detector", "Champion", 2), ("fraud_detector", "best", 2)]
+
+    lineage = admin.sql("SELECT model_name, version, dataset_name, context FROM "
+                        "system.information_schema.model_lineage").fetchall()
+    assert lineage == [("churn", 1, "iris", "training")]  # the run of the source's version 2
 
     # The files load with the stock client through ucsql (the owner may execute).
     with mlflow_at(f"sqlite:///{path.parent}/runs.db", f"ucsql://{path}") as mp:

@@ -481,13 +481,16 @@ class Migration:
         return reason
 
     def _add(self, full: str, folder: Path, version, tags: dict[str, str]) -> int:
-        """One ADD VERSION (one transaction) with what the source version records; its number."""
+        """One ADD VERSION (one transaction) with what the source version records, and the
+        datasets its run logged (mlflow.log_input) as lineage, as registering does; its number."""
+        from .mlflow_store import get_run, lineage_json
+        lineage = lineage_json(get_run(self.source.client, version.run_id))
         node = d.AddModelVersion(
             this=d.name_node(full), source=_lit(folder), source_uri=_opt(version.source),
             run_id=_opt(version.run_id),
             run_link=_opt(version.run_link) if version.run_id else None,
             logged_model_id=_opt(_logged_model_id(version)),
-            comment=_opt(version.description), tags=_pairs(tags))
+            comment=_opt(version.description), tags=_pairs(tags), lineage=_opt(lineage))
         number = self.catalog.execute(node).details["version"]
         self.changes += 1
         return number
