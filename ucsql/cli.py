@@ -27,7 +27,7 @@ from sqlglot.tokens import TokenType
 
 from . import __version__, dialect, local_clients
 from .api import Catalog, connect, default_principal, is_url
-from .errors import Cancelled, UcsqlError
+from .errors import Cancelled, PermissionDenied, UcsqlError
 from .format import FORMATS, render
 from .metastore import FileServed
 from .progress import terminal_progress
@@ -205,6 +205,7 @@ def main() -> None:
     ucsql backup METASTORE DEST          a consistent copy of the metastore and its files
     ucsql check METASTORE                every version's files, byte for byte
     ucsql serve METASTORE                serve it over HTTP (MLflow's API and UI, tokens)
+    ucsql migrate METASTORE --from URI --into CATALOG.SCHEMA   copy an MLflow registry in
 
     Example: ucsql models.duckdb -c "CREATE CATALOG prod; SHOW CATALOGS"
     """
@@ -329,6 +330,103 @@ def serve_command(metastore: str, host: str, port: int, certfile: str | None,
                          ready=ready)
         except UcsqlError as error:
             sys.exit(report(error))
+
+
+@main.command("migrate")
+@click.argument("metastore")
+@click.option("--from", "source", required=True, metavar="URI",
+              help="The MLflow registry to migrate from: any registry URI MLflow opens "
+                   "(sqlite:///mlflow.db, a file store, http(s)://server, databricks).")
+@click.option("--into", required=True, metavar="CATALOG.SCHEMA",
+              help="The existing ucsql schema the models go into.")
+@click.option("--tracking-uri", metavar="URI",
+              help="The source's tracking store, where the versions' runs and files are "
+                   "(default: the --from URI).")
+@_PRINCIPAL
+@click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
+@click.option("--stage-alias", "stage_aliases", multiple=True, metavar="STAGE=ALIAS",
+              help="Map a stage to an alias (default Production=Champion, Staging=Challenger; "
+                   "'Archived=archived' adds one, 'Staging=' maps a stage to none). Repeatable.")
+@click.option("--infer-signature", is_flag=True,
+              help="Give a version without signature one inferred from its input example "
+                   "(loads the model: for sources you trust). Without it such versions are "
+                   "skipped and reported.")
+@click.option("--yes", is_flag=True, help="Migrate without asking (needed when not at a "
+              "terminal).")
+def migrate_command(metastore: str, source: str, into: str, tracking_uri: str | None,
+                    principal: str | None, dry_run: bool, stage_aliases: tuple[str, ...],
+                    infer_signature: bool, yes: bool) -> None:
+    """Copy the models of an MLflow registry into CATALOG.SCHEMA of METASTORE: versions with
+    their files, descriptions, tags and aliases; stages become aliases. Every change runs as
+    --principal, with its privileges and audit. Idempotent: a rerun, or a run after one that was
+    killed, adds only what is missing. Prints each step and a report at the end.
+
+    Example: ucsql migrate models.duckdb --from sqlite:///mlflow.db --into prod.ml_team --yes
+    """
+    from .import_registry import Migration, parse_stage_aliases
+    try:
+        mapping = parse_stage_aliases(stage_aliases)
+    except UcsqlError as error:
+        raise click.BadParameter(error.message, param_hint="--stage-alias") from None
+    if not (yes or dry_run) and not sys.stdin.isatty():
+        raise click.UsageError("Not at a terminal: give --yes to migrate, or --dry-run to see "
+                               "the plan.")
+    try:
+        catalog = _open_existing(metastore, principal)
+    except UcsqlError as error:
+        sys.exit(report(error))
+    bar = terminal_progress(sys.stderr)
+
+    def say(line: str) -> None:
+        if bar:
+            bar.close()  # the bar is drawn again by the next step
+        click.echo(line)
+
+    with catalog:
+        migration = None
+        try:
+            if not (dry_run or yes):
+                planned = Migration(catalog, source, into, tracking_uri=tracking_uri,
+                                    stage_aliases=mapping, infer=infer_signature, dry_run=True,
+                                    say=say, progress=bar).run()
+                click.echo(planned.summary())
+                if not click.confirm("Migrate?"):
+                    click.echo("Nothing was migrated.", err=True)
+                    sys.exit(1)
+            migration = Migration(catalog, source, into, tracking_uri=tracking_uri,
+                                  stage_aliases=mapping, infer=infer_signature, dry_run=dry_run,
+                                  say=say, progress=bar)
+            result = migration.run()
+        except UcsqlError as error:
+            status = report(error)
+            if isinstance(error, PermissionDenied):
+                click.echo(f"Migrating into {into} needs USE CATALOG, USE SCHEMA and CREATE "
+                           "MODEL there (on models already there: ownership, or CREATE MODEL "
+                           "VERSION, APPLY TAG and MANAGE): ask for them, or migrate as a "
+                           "principal who holds them (--principal).", err=True)
+            if migration is not None and migration.changes:
+                click.echo(f"Stopped: what was changed before the error stays changed "
+                           f"({migration.changes} statements); fix the cause and rerun to "
+                           "finish.", err=True)
+            sys.exit(status)
+        finally:
+            if bar:
+                bar.close()
+    _print_report(result)
+
+
+def _print_report(result) -> None:
+    """The end of a migration: each skip and note, then the counts."""
+    skipped = [e for e in result.entries if e.outcome == "skipped"]
+    if skipped:
+        click.echo("Skipped:")
+        for entry in skipped:
+            click.echo(f"  {entry.source}: {entry.reason}")
+    if result.notes:
+        click.echo("Notes:")
+        for note in result.notes:
+            click.echo(f"  {note}")
+    click.echo(result.summary())
 
 
 @main.command("sql", context_settings={"help_option_names": ["-h", "--help"]})

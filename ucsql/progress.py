@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-_LABELS = {"bytes": "Copying model files", "versions": "Removing model files"}
+_LABELS = {"bytes": "Copying model files", "versions": "Removing model files",
+           "source versions": "Migrating versions"}
 _REDRAW = 0.1  # seconds between redraws: enough to look alive, cheap for many small steps
 
 
