@@ -80,6 +80,9 @@ PROXY = {  # MLflow's artifact proxy: the target is the path under its root
     "_abort_multipart_upload_artifact": True,
 }
 CREATES = {"_create_experiment", "_create_run", "_create_logged_model"}
+# Whose JSON body names the target (an upload's body is the file: its target is in the query).
+READ_BODY = (CREATES | EXPERIMENT_CHANGES | RUN_CHANGES | LOGGED_MODEL_CHANGES
+             | RUN_FILES) - {"serve_upload_artifact"}
 
 
 class Refused(Exception):
@@ -115,9 +118,7 @@ class Guard:
         if endpoint in REGISTRY or endpoint in READS:
             return await self.app(scope, receive, send)
         body, raw = None, b""
-        if endpoint in CREATES | EXPERIMENT_CHANGES | RUN_CHANGES | LOGGED_MODEL_CHANGES \
-                | RUN_FILES and scope.get("method") in ("POST", "PATCH", "PUT", "DELETE") \
-                and endpoint != "serve_upload_artifact":
+        if endpoint in READ_BODY and scope.get("method") in ("POST", "PATCH", "PUT", "DELETE"):
             raw = await _read_body(receive)
             if raw is None:
                 return await _answer(send, 413, "INVALID_PARAMETER_VALUE",
