@@ -6,7 +6,7 @@ import difflib
 
 from sqlglot import exp
 
-from .. import names
+from .. import events, names
 from ..dialect import did_you_mean, quote_name
 from ..engine import Context, Securable
 from ..errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
@@ -117,6 +117,7 @@ def grant(ctx: Context, node: exp.Expression) -> Result:
             ctx.q("insert_grant", securable_id=target.id, principal_id=grantee_id,
                   privilege=privilege, by=ctx.principal)
     ctx.detail = f"{', '.join(privileges)} to {', '.join(grantees)}"
+    events.record(ctx, "grant.created", target, _grant_data(target, privileges, grantees))
     return Result.done(f"Granted {', '.join(privileges)} on {target} to {', '.join(grantees)}.")
 
 
@@ -130,7 +131,13 @@ def revoke(ctx: Context, node: exp.Expression) -> Result:
         for privilege in privileges:
             ctx.q("delete_grant", securable_id=target.id, principal=grantee, privilege=privilege)
     ctx.detail = f"{', '.join(privileges)} from {', '.join(grantees)}"
+    events.record(ctx, "grant.deleted", target, _grant_data(target, privileges, grantees))
     return Result.done(f"Revoked {', '.join(privileges)} on {target} from {', '.join(grantees)}.")
+
+
+def _grant_data(target: Securable, privileges: list[str], principals: list[str]) -> dict:
+    return {"securable_type": target.kind, "securable": target.full_name,
+            "privileges": privileges, "principals": principals}
 
 
 def _admin_only(ctx: Context, what: str) -> None:
