@@ -52,7 +52,8 @@ PRIVILEGES = {
 OPERATIONS = ["CREATE_CATALOG", "CREATE_SCHEMA", "CREATE_MODEL", "CREATE_MODEL_VERSION",
               "EXECUTE", "APPLY_TAG", "MANAGE_ALIAS", "RENAME", "MANAGE", "READ_METADATA",
               "SEE_CATALOG", "SEE_SCHEMA", "SEE_LOCATION", "CREATE_MANAGED_STORAGE",
-              "TRANSFER_OWNERSHIP", "SHOW_GRANTS", "SHOW_GRANTS_TO", "MANAGE_TOKENS", "ADMIN",
+              "TRANSFER_OWNERSHIP", "SHOW_GRANTS", "SHOW_GRANTS_TO", "MANAGE_TOKENS", "MANAGE_WEBHOOK",
+              "ADMIN",
               "SEE", "KNOW"]
 SAMPLE = 8  # (securable, operation) pairs checked per step, besides NEWEST on the newest securable
 NEWEST = 7

@@ -426,6 +426,12 @@ class Engine:
         self._running: dict[int, Context] = {}  # statements running now, for cancel()
         self._running_lock = threading.Lock()
         self.sandbox = Sandbox()  # where queries that could run away run (ucsql.sandbox)
+        # Where webhooks may POST (MLflow's URL rules) and how deliveries are tried, read from
+        # the environment once, here (ucsql.webhooks).
+        from .webhooks.settings import DeliverySettings
+        from .webhooks.urls import UrlRules
+        self.webhook_rules = UrlRules.from_env()
+        self.webhook_settings = DeliverySettings.from_env()
         # Inside ``ucsql serve``: the folder token holders' uploads land in, the one place of the
         # server's filesystem a statement of theirs may name (Context.server_path).
         self.uploads: Path | None = None

@@ -71,6 +71,7 @@ CREATE TABLE ucsql_webhook_delivery (
     attempts        INTEGER NOT NULL,
     next_attempt_at TIMESTAMPTZ NOT NULL,
     claimed_until   TIMESTAMPTZ,
+    claim_id        VARCHAR,
     last_status     INTEGER,
     last_error      VARCHAR,
     created_at      TIMESTAMPTZ NOT NULL,
@@ -80,4 +81,5 @@ COMMENT ON TABLE ucsql_webhook_delivery IS 'One event to send to one webhook, qu
 COMMENT ON COLUMN ucsql_webhook_delivery.state IS 'PENDING (to send, or to retry at next_attempt_at), DELIVERED (a 2xx answer), DEAD (gave up after the configured number of tries).';
 COMMENT ON COLUMN ucsql_webhook_delivery.attempts IS 'Tries so far, counted when a try is claimed (a worker killed mid-try counts it).';
 COMMENT ON COLUMN ucsql_webhook_delivery.claimed_until IS 'A worker is sending it until then; past it, an unrecorded try is sent again, with the same delivery id.';
+COMMENT ON COLUMN ucsql_webhook_delivery.claim_id IS 'Which claim (one batch of one worker) is sending it; its outcome is recorded only under the same claim.';
 COMMENT ON COLUMN ucsql_webhook_delivery.last_error IS 'Why the last try failed (HTTP status and body start, or the connection error).';
