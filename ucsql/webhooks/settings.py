@@ -22,7 +22,6 @@ class DeliverySettings:
     max_tries: int = 8
     backoff: float = 1.0
     backoff_max: float = 300.0
-    jitter: float = 1.0
     timeout: float = 30.0
     claim_seconds: float = 120.0
     batch: int = 20
@@ -49,7 +48,8 @@ class DeliverySettings:
 
     def delay(self, tries: int, retry_after: float | None) -> float:
         """Seconds before the next try after ``tries`` failed ones: exponential, capped, with
-        jitter, and never sooner than the receiver's Retry-After."""
+        jitter (up to one more ``backoff``, so that receivers back from an outage are not hit by
+        every retry at once), and never sooner than the receiver's Retry-After."""
         wait = min(self.backoff_max, self.backoff * 2 ** max(0, tries - 1))
-        wait += random.uniform(0, self.jitter)
+        wait += random.uniform(0, self.backoff)
         return max(wait, retry_after or 0.0)
