@@ -94,7 +94,7 @@ class MetastoreError(UcsqlError):
 
 __all__ = [
     "UcsqlError", "ParseError", "InvalidArgument", "NotFound", "AlreadyExists",
-    "PermissionDenied", "MetastoreError",
+    "PermissionDenied", "RefusedUrl", "MetastoreError",
 ]
 
 
