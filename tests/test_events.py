@@ -163,3 +163,24 @@ def test_concurrent_changes_to_one_model_are_numbered_in_commit_order(admin, mod
     rows = admin.sql("SELECT event_id, stream_seq FROM system.registry.events "
                      "ORDER BY event_id").fetchall()
     assert [seq for _, seq in rows] == list(range(1, 23))
+
+
+def test_bulk_imports_and_cascading_drops_write_an_event_per_version_and_model(admin, model_dir):
+    import pyarrow as pa
+    admin.sql("CREATE SCHEMA main.bulk; CREATE MODEL main.bulk.a; CREATE MODEL main.bulk.b")
+    admin.sql(f"ALTER MODEL main.bulk.a ADD VERSION FROM '{model_dir}'")
+    tags = pa.array([[("k", "v")], None], pa.map_(pa.string(), pa.string()))
+    admin.import_versions("main.bulk.a", pa.table({"source": ["s3://x", "s3://y"], "tags": tags}),
+                          files_from=("main.bulk.a", 1))
+    admin.sql("DROP SCHEMA main.bulk CASCADE")
+    got = [(t, d) for t, d in events(admin)]
+    assert got[3:] == [
+        ("model_version.created", {"name": "main.bulk.a", "version": "2", "source": "s3://x",
+                                   "run_id": None, "tags": {"k": "v"}, "description": None}),
+        ("model_version.created", {"name": "main.bulk.a", "version": "3", "source": "s3://y",
+                                   "run_id": None, "tags": {}, "description": None}),
+        ("registered_model.deleted", {"name": "main.bulk.a"}),
+        ("registered_model.deleted", {"name": "main.bulk.b"})]
+    seqs = admin.sql("SELECT securable_name, list(stream_seq ORDER BY event_id) "
+                     "FROM system.registry.events GROUP BY ALL ORDER BY 1").fetchall()
+    assert seqs == [("main.bulk.a", [1, 2, 3, 4, 5]), ("main.bulk.b", [1, 2])]

@@ -235,6 +235,23 @@ def test_model_webhooks_need_manage_and_registry_wide_ones_the_admin(cat, receiv
     assert SECRET not in repr(audit)
 
 
+def test_a_webhook_outlives_its_model_for_the_admin_to_drop(cat, receiver, metastore_path):
+    cat.sql("CREATE USER bob; GRANT USE CATALOG ON CATALOG main TO bob; "
+            f"GRANT USE SCHEMA ON SCHEMA main.default TO bob; GRANT MANAGE ON MODEL {MODEL} TO bob")
+    with ucsql.connect(metastore_path, principal="bob") as bob:
+        bob.sql(f"CREATE WEBHOOK mine URL '{receiver.url}' EVENTS ('registered_model.deleted') "
+                f"ON MODEL {MODEL}")
+        bob.sql(f"DROP MODEL {MODEL}")
+        deliver_all(cat, until=lambda: receiver.requests)
+        assert json.loads(receiver.requests[0]["body"])["data"] == {"name": MODEL}
+        assert bob.sql("SHOW WEBHOOKS").fetchall() == []
+        with pytest.raises(PermissionDenied):
+            bob.sql("DROP WEBHOOK mine")
+    [(name, model)] = cat.sql("SELECT name, model FROM system.registry.webhooks").fetchall()
+    assert (name, model) == ("mine", None)
+    cat.sql("DROP WEBHOOK mine")
+
+
 def test_urls_follow_mlflow_s_rules(metastore_path, monkeypatch, receiver):
     for var in ("MLFLOW_WEBHOOK_ALLOWED_SCHEMES", "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS"):
         monkeypatch.delenv(var, raising=False)
@@ -399,15 +416,22 @@ def test_ucsql_serve_delivers_each_change_once(tmp_path, receiver, loopback):
                                     ["registered_model.created", "model_version_alias.created"],
                                     secret="{SECRET}")
             c.create_registered_model("main.default.served")
-            print(json.dumps({{"id": hook.webhook_id}}))
+            test = c.test_webhook(hook.webhook_id)
+            print(json.dumps({{"id": hook.webhook_id, "test": [test.success,
+                                                               test.response_status]}}))
         """)
-        receiver.wait_for(1)
+        assert out["test"] == [True, 200]
+        receiver.wait_for(2)
         with ucsql.connect(server.path, principal="alice") as alice:  # a local client
             alice.sql("CREATE MODEL main.default.by_sql")
-        receiver.wait_for(2)
+        receiver.wait_for(3)
         time.sleep(1.5)  # MLflow's own handlers would have sent theirs by now
-        names = [verify_mlflow(r, SECRET)["data"]["name"] for r in receiver.requests]
-        assert names == ["main.default.served", "main.default.by_sql"]
-        assert out["id"]
+        bodies = [verify_mlflow(r, SECRET) for r in receiver.requests]
+        names = sorted(b["data"]["name"] for b in bodies)  # the test and the first event race
+        assert names == ["example_model", "main.default.by_sql", "main.default.served"]
+        with ucsql.connect(server.path, principal="alice") as alice:
+            rows = alice.sql("SELECT state, attempts FROM system.registry.webhook_deliveries"
+                             ).fetchall()
+        assert rows == [("DELIVERED", 1), ("DELIVERED", 1)]
     finally:
         server.stop()

@@ -94,6 +94,8 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
     try:
         ctx.q("import_model_versions", model_id=model.id, first=first, storage_location=location,
               by=ctx.principal)
+        ctx.q("insert_import_events", model_id=model.id, securable_name=model.full_name,
+              schema_id=model.schema_id, first=first, principal=ctx.principal)
         _record_files(ctx, location)
     finally:
         ctx.cur.unregister("ucsql_import_rows")

@@ -113,9 +113,13 @@ def drop_securable(ctx: Context, node: exp.Expression) -> Result:
     default = ctx.engine.metastore.storage_root
     locations = [storage.resolve(r[0], default)
                  for r in ctx.q("storage_locations_under", securable_id=target.id)]
+    # Every model the drop removes (one, or a CASCADE's) says so, before its rows go.
+    dropped = ([target] if kind == "MODEL" else
+               [Securable(r["securable_id"], "MODEL", r["full_name"], None, r["schema_id"])
+                for r in ctx.table("models_under", securable_id=target.id).to_pylist()])
     ctx.q("delete_securable_tree", securable_id=target.id)
-    if kind == "MODEL":
-        events.record(ctx, "registered_model.deleted", target, {"name": target.full_name})
+    for model in dropped:
+        events.record(ctx, "registered_model.deleted", model, {"name": model.full_name})
     files = ctx.engine.storage
     # Files go only once the rows are gone for good; a crash in between leaves unreferenced
     # folders, which are garbage by definition.

@@ -80,7 +80,9 @@ def _existing(ctx: Context, ref: exp.Expression) -> dict:
     ctx.audit_kind, ctx.audit_name = "WEBHOOK", value
     if row is None:
         raise NotFound(f"Webhook {value} does not exist. SHOW WEBHOOKS lists the ones you manage.")
-    _authorize(ctx, row["model_id"], f"manage webhook {row['name']}")
+    # A webhook whose model was dropped since is left to the admin.
+    gone = row["model_id"] is not None and row["model_name"] is None
+    _authorize(ctx, None if gone else row["model_id"], f"manage webhook {row['name']}")
     ctx.audit_kind, ctx.audit_name = "WEBHOOK", row["name"]
     return row
 
