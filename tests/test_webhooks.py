@@ -23,7 +23,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 import ucsql
-from ucsql.errors import AlreadyExists, PermissionDenied, RefusedUrl
+from ucsql.errors import AlreadyExists, ParseError, PermissionDenied, RefusedUrl
 from ucsql.webhooks.delivery import Worker
 from ucsql.webhooks.settings import DeliverySettings
 
@@ -159,6 +159,11 @@ def test_the_secret_is_never_shown_back(cat, receiver, metastore_path):
     cat.sql(f"CREATE WEBHOOK hook URL '{receiver.url}' EVENTS ('registered_model.created') "
             f"SECRET '{SECRET}'")
     cat.sql(f"ALTER WEBHOOK hook SET SECRET '{SECRET}-2' STATUS DISABLED")
+    with pytest.raises(ParseError):  # audited as written, less the secret
+        cat.sql(f"ALTER WEBHOOK hook SET SECRET '{SECRET}-3' STATUS SOMETIMES")
+    with ucsql.connect(metastore_path, principal="bob") as bob:  # refused: audited too
+        with pytest.raises(PermissionDenied):
+            bob.sql(f"ALTER WEBHOOK hook SET SECRET '{SECRET}-4'")
     shown = cat.sql("SHOW WEBHOOKS")
     assert "secret" not in shown.columns and "has_secret" in shown.columns
     everything = repr(shown.fetchall()) + repr(cat.sql(

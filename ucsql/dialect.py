@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 import typing as t
 
 from sqlglot import exp
@@ -1556,6 +1557,35 @@ _REFUSAL = (
     "{kind} is not a ucsql statement: the metastore changes only through ucsql statements "
     "(CREATE MODEL, GRANT, SET TAG ...). Queries may only SELECT from system views."
 )
+
+
+_MASKED_SECRET = "'********'"
+_STRING_TOKENS = {getattr(TokenType, name) for name in
+                  ("STRING", "HEREDOC_STRING", "RAW_STRING", "NATIONAL_STRING", "BYTE_STRING")
+                  if hasattr(TokenType, name)}
+
+
+def mask_secrets(sql: str) -> str:
+    """``sql`` with every string literal that follows the word SECRET replaced by
+    ``'********'``: the text the audit log keeps of a webhook statement (or of a script that
+    failed to parse), which must not hold a webhook's signing key.
+
+    >>> mask_secrets("CREATE WEBHOOK h URL 'https://x' EVENTS ('e') SECRET 'k3y'")
+    "CREATE WEBHOOK h URL 'https://x' EVENTS ('e') SECRET '********'"
+    """
+    if "SECRET" not in sql.upper():
+        return sql
+    try:
+        tokens = _UCSQL.tokenizer().tokenize(sql)
+    except TokenError:  # unterminated: hide everything after the word
+        return re.sub(r"(?is)(\bSECRET\b).*", r"\1 " + _MASKED_SECRET, sql)
+    out, last = [], 0
+    for before, token in zip(tokens, tokens[1:]):
+        if token.token_type in _STRING_TOKENS and before.text.upper() == "SECRET":
+            # A string token spans its quotes (start: the opening one, end: the closing one).
+            out.append(sql[last:token.start] + _MASKED_SECRET)
+            last = token.end + 1
+    return "".join(out) + sql[last:]
 
 
 def parse(sql: str) -> list[exp.Expression]:

@@ -4,7 +4,7 @@ A webhook on a model needs MANAGE_WEBHOOK on it (who may manage the model), one 
 the admin (ADMIN): both decided by sql/session/06_authorize.sql. Its URL must pass the delivery
 rules (ucsql.webhooks.urls) of this engine. Its secret is stored (signing needs it) but never
 shown: not by SHOW WEBHOOKS or the system views, and not in the audit row, whose statement text
-is printed with the secret masked before anything can fail.
+the engine keeps with the secret masked (ucsql.dialect.mask_secrets).
 """
 
 from __future__ import annotations
@@ -22,18 +22,6 @@ from ..result import Result
 
 # MLflow's rule for webhook names (mlflow.utils.validation._WEBHOOK_NAME_REGEX).
 _NAME = re.compile(r"(?=.{1,63}$)[a-z0-9]([a-z0-9._-]*[a-z0-9])?", re.IGNORECASE)
-MASK = "'********'"
-
-
-def _mask_secret(ctx: Context, node: exp.Expression) -> None:
-    """The audit row's statement: the node printed with a literal secret masked."""
-    secret = node.args.get("secret")
-    if isinstance(secret, exp.Literal):
-        masked = node.copy()
-        masked.set("secret", exp.Literal.string("********"))
-        ctx.statement = masked.sql(dialect=d.Ucsql)
-
-
 def webhook_name(text: str | None) -> str:
     if text is None or not _NAME.fullmatch(text):
         raise InvalidArgument(f"Webhook name {names.shown(text)} is not valid: 1 to 63 letters, "
@@ -88,7 +76,6 @@ def _existing(ctx: Context, ref: exp.Expression) -> dict:
 
 
 def create_webhook(ctx: Context, node: exp.Expression) -> Result:
-    _mask_secret(ctx, node)
     name = webhook_name(ctx.text(node.this))
     model: Securable | None = None
     if node.args.get("model") is not None:
@@ -116,7 +103,6 @@ def create_webhook(ctx: Context, node: exp.Expression) -> Result:
 
 
 def alter_webhook(ctx: Context, node: exp.Expression) -> Result:
-    _mask_secret(ctx, node)
     row = _existing(ctx, node.this)
     new_name = node.args.get("name")
     new_name = webhook_name(ctx.text(new_name)) if new_name is not None else None
