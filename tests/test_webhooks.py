@@ -221,12 +221,15 @@ def test_model_webhooks_need_manage_and_registry_wide_ones_the_admin(cat, receiv
     with ucsql.connect(metastore_path, principal="bob") as bob:
         with pytest.raises(PermissionDenied) as refused:
             bob.sql(f"CREATE WEBHOOK mine {hook} ON MODEL {MODEL} SECRET '{SECRET}'")
-        assert "MANAGE" in refused.value.message
+        assert refused.value.message == (
+            f"Permission denied: bob cannot create a webhook on MODEL {MODEL}: missing MANAGE "
+            f"on MODEL {MODEL}.")
         cat.sql(f"GRANT MANAGE ON MODEL {MODEL} TO bob")
         bob.sql(f"CREATE WEBHOOK mine {hook} ON MODEL {MODEL}")
         with pytest.raises(PermissionDenied) as refused:
             bob.sql(f"CREATE WEBHOOK everything {hook}")
-        assert "admin" in refused.value.message
+        assert refused.value.message == ("Permission denied: bob cannot create a webhook on "
+                                         "every model: missing metastore admin.")
         cat.sql(f"CREATE WEBHOOK admins {hook}")
         assert [r[1] for r in bob.sql("SHOW WEBHOOKS").fetchall()] == ["mine"]
         with pytest.raises(PermissionDenied):
@@ -266,10 +269,16 @@ def test_urls_follow_mlflow_s_rules(metastore_path, monkeypatch, receiver):
                     "https://[::ffff:192.168.1.1]/x"):
             with pytest.raises(RefusedUrl):
                 cat.sql(f"CREATE WEBHOOK hook URL '{url}' EVENTS ('model_version.created')")
+        with pytest.raises(RefusedUrl) as e:
+            cat.sql("CREATE WEBHOOK hook URL 'https://10.1.2.3/hook' EVENTS ('grant.created')")
+        assert e.value.message == (
+            "The webhook URL 'https://10.1.2.3/hook' points to 10.1.2.3, a private or loopback "
+            "address; webhooks go to public hosts only, unless MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS="
+            "true is set where the server (or the delivery worker) runs.")
         assert cat.sql("SHOW WEBHOOKS").fetchall() == []
         refused = cat.sql("SELECT result FROM system.access.audit "
                           "WHERE action = 'CREATE_WEBHOOK'").fetchall()
-        assert refused == [("FAILED",)] * 7
+        assert refused == [("FAILED",)] * 8
     # Checked again at send time: a URL allowed when created is refused by a worker whose
     # rules no longer allow it, and nothing is sent.
     monkeypatch.setenv("MLFLOW_WEBHOOK_ALLOWED_SCHEMES", "http")

@@ -54,8 +54,7 @@ def _secret(ctx: Context, node: exp.Expression) -> str | None:
 def _authorize(ctx: Context, model_id: int | None, what: str) -> None:
     """MANAGE_WEBHOOK on the model, or ADMIN for a registry-wide webhook."""
     if model_id is None:
-        ctx.authorize("ADMIN", ctx.resolve("METASTORE", None),
-                      what=f"{what} (a webhook on every model is the admin's)")
+        ctx.authorize("ADMIN", ctx.resolve("METASTORE", None), what=what)
     else:
         ctx.authorize("MANAGE_WEBHOOK", ctx.securable(model_id), what=what)
 

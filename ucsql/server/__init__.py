@@ -93,7 +93,8 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
                 server.run()
             finally:
                 stop.set()
-                worker.join(timeout=engine.webhook_settings.timeout + 5)
+                # A try still under way is not waited for: unrecorded, it is made again later.
+                worker.join(timeout=5)
                 local_clients.withdraw(local)
     finally:
         if main:

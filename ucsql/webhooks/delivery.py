@@ -21,8 +21,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import json
-import os
-import random
+import logging
 import threading
 import time
 import uuid
@@ -37,6 +36,8 @@ from ..errors import RefusedUrl, UcsqlError
 from . import payloads
 from .settings import DeliverySettings
 from .urls import UrlRules
+
+_log = logging.getLogger("ucsql.webhooks")
 
 
 @dataclass
@@ -151,6 +152,9 @@ class Worker:
             try:
                 done = self.run_once()
             except UcsqlError:  # the file is held by another process for long: try later
+                done = 0
+            except Exception as e:  # noqa: BLE001 - a worker thread must outlive one bad round
+                _log.warning("webhook delivery round failed (retried in %ss): %s", idle, e)
                 done = 0
             if not done:
                 stop.wait(idle)

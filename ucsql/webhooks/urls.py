@@ -60,7 +60,8 @@ def _public_only(host: str, url: str) -> None:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError) as e:
-        raise RefusedUrl(f"The webhook URL {url!r}: its host {host!r} does not resolve ({e}).") from None
+        raise RefusedUrl(f"The webhook URL {url!r}: its host {host!r} does not resolve ({e}). "
+                         "Check the host name.") from None
     for info in infos:
         ip = ipaddress.ip_address(info[4][0].split("%")[0])
         if isinstance(ip, ipaddress.IPv6Address):

@@ -2,7 +2,8 @@
 -- one for the admin). Never the secret: has_secret says whether there is one. model: '*' for a
 -- registry-wide webhook, NULL for one whose model was dropped.
 CREATE OR REPLACE TEMP VIEW sys__registry__webhooks AS
-SELECT w.webhook_id, w.name, CASE WHEN w.model_id IS NULL THEN '*' ELSE o.full_name END AS model, w.url, w.events, w.status, w.format,
+SELECT w.webhook_id, w.name, CASE WHEN w.model_id IS NULL THEN '*' ELSE o.full_name END AS model,
+       w.url, w.events, w.status, w.format,
        w.description, w.secret IS NOT NULL AS has_secret, w.created_at, w.created_by,
        w.updated_at, w.updated_by
 FROM ucsql_webhook AS w
