@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,14 +125,24 @@ class Worker:
                                       limit=self.settings.batch)
         except duckdb.TransactionException:  # another worker claimed at the same moment
             return 0
-        for row in rows:
-            delivery_id, attempts, webhook_id, url, secret, fmt, event_type, data, at = row
-            text = payloads.body(fmt, event_type, json.loads(data), at, webhook_id)
-            headers = payloads.headers(fmt, delivery_id, int(time.time()), text, secret)
-            outcome = send(url, text, headers, self.rules, self.settings, self.session)
-            delay = 0.0 if outcome.ok else self.settings.delay(attempts, outcome.retry_after)
-            self._record(delivery_id, claim_id, outcome, delay)
+        # At most one delivery per webhook and model is claimed, so sending them side by side
+        # keeps each model's order; one slow receiver does not hold back the others.
+        if len(rows) <= 1:
+            for row in rows:
+                self._deliver(row, claim_id)
+        else:
+            with ThreadPoolExecutor(min(len(rows), self.settings.senders),
+                                    thread_name_prefix="ucsql-webhook-send") as pool:
+                list(pool.map(lambda row: self._deliver(row, claim_id), rows))
         return len(rows)
+
+    def _deliver(self, row: tuple, claim_id: str) -> None:
+        delivery_id, attempts, webhook_id, url, secret, fmt, event_type, data, at = row
+        text = payloads.body(fmt, event_type, json.loads(data), at, webhook_id)
+        headers = payloads.headers(fmt, delivery_id, int(time.time()), text, secret)
+        outcome = send(url, text, headers, self.rules, self.settings, self.session)
+        delay = 0.0 if outcome.ok else self.settings.delay(attempts, outcome.retry_after)
+        self._record(delivery_id, claim_id, outcome, delay)
 
     def _record(self, delivery_id: str, claim_id: str, outcome: Outcome, delay: float) -> None:
         for attempt in range(20):

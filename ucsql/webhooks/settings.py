@@ -24,7 +24,8 @@ class DeliverySettings:
     backoff_max: float = 300.0
     timeout: float = 30.0
     claim_seconds: float = 120.0
-    batch: int = 20
+    batch: int = 20  # deliveries claimed per round
+    senders: int = 8  # of them sent at the same time
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> DeliverySettings:
