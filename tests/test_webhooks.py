@@ -23,7 +23,8 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 import ucsql
-from ucsql.errors import AlreadyExists, ParseError, PermissionDenied, RefusedUrl
+from ucsql.errors import (AlreadyExists, InvalidArgument, ParseError, PermissionDenied,
+                          RefusedUrl)
 from ucsql.webhooks.delivery import Worker
 from ucsql.webhooks.settings import DeliverySettings
 
@@ -199,8 +200,16 @@ def test_test_webhook_sends_mlflow_s_example_payload(cat, receiver):
 
 
 def test_the_databricks_legacy_format(cat, receiver, model_dir):
-    cat.sql(f"CREATE WEBHOOK legacy URL '{receiver.url}' EVENTS ('model_version.created') "
+    # The legacy registry's event names are taken for the events ucsql has.
+    cat.sql(f"CREATE WEBHOOK legacy URL '{receiver.url}' EVENTS ('MODEL_VERSION_CREATED') "
             f"SECRET '{SECRET}' FORMAT DATABRICKS")
+    assert cat.sql("SELECT events FROM system.registry.webhooks").fetchone() == (
+        ["model_version.created"],)
+    with pytest.raises(InvalidArgument) as e:
+        cat.sql("ALTER WEBHOOK legacy SET EVENTS ('MODEL_VERSION_TRANSITIONED_TO_PRODUCTION')")
+    assert e.value.message == (
+        "ucsql has no stages, so no MODEL_VERSION_TRANSITIONED_TO_PRODUCTION event: stages are "
+        "aliases here, and setting or moving one is 'model_version_alias.created'.")
     cat.sql(f"ALTER MODEL {MODEL} ADD VERSION FROM '{model_dir}'")
     deliver_all(cat, until=lambda: receiver.requests)
     request = receiver.requests[0]

@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from .. import dialect as d
 from .. import events, names
+from ..webhooks import payloads
 from ..engine import Context, Securable
 from ..errors import AlreadyExists, InvalidArgument, NotFound
 from ..result import Result
@@ -31,9 +32,17 @@ def webhook_name(text: str | None) -> str:
 
 
 def _events(ctx: Context, nodes: list[exp.Expression]) -> list[str]:
+    """The events a webhook subscribes to. The Databricks legacy registry's names are taken for
+    the events ucsql has (MODEL_VERSION_CREATED ...), so a migrated webhook keeps its list."""
     chosen = []
     for node in nodes:
         event = ctx.text(node)
+        event = payloads.from_databricks(event) if event else event
+        if isinstance(event, str) and event.startswith(("MODEL_VERSION_TRANSITIONED",
+                                                        "TRANSITION_REQUEST")):
+            raise InvalidArgument(f"ucsql has no stages, so no {event} event: stages are "
+                                  "aliases here, and setting or moving one is "
+                                  "'model_version_alias.created'.")
         if event not in events.EVENTS:
             raise InvalidArgument(f"Unknown webhook event {names.shown(event)}; events are: "
                                   f"{', '.join(events.EVENTS)}.")

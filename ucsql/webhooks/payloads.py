@@ -49,6 +49,16 @@ def example(event_type: str) -> dict[str, Any]:
     return EXAMPLES.get(event_type, {"name": "example_model"})
 
 
+def from_databricks(name: str) -> str:
+    """A Databricks event name as ucsql's (``MODEL_VERSION_CREATED`` -> ``model_version.created``);
+    other names come back unchanged. Stage transitions, transition requests and comments have no
+    equivalent here (stages are aliases: ``model_version_alias.created``)."""
+    for ours, theirs in _DATABRICKS_EVENTS.items():
+        if name == theirs:
+            return ours
+    return name
+
+
 def databricks_event(event_type: str) -> str:
     return _DATABRICKS_EVENTS.get(event_type, event_type.replace(".", "_").upper())
 
