@@ -182,9 +182,15 @@ def test_alter_drop_and_show(cat, receiver):
     row = dict(zip(cat.sql("SHOW WEBHOOKS").columns, cat.sql("SHOW WEBHOOKS").fetchone()))
     assert row["name"] == "hook-2" and row["events"] == ["grant.created", "grant.deleted"]
     assert row["model"] == "*" and row["status"] == "ACTIVE" and row["has_secret"] is False
+    cat.sql(f"GRANT EXECUTE ON MODEL {MODEL} TO `account users`")
     cat.sql("ALTER WEBHOOK `hook-2` SET STATUS DISABLED")
-    cat.sql(f"GRANT EXECUTE ON MODEL {MODEL} TO `account users`")  # disabled: nothing queued
-    assert deliveries(cat) == []
+    cat.sql(f"REVOKE EXECUTE ON MODEL {MODEL} FROM `account users`")  # disabled: not queued
+    deliver_all(cat, until=lambda: True)  # what was queued waits while it is disabled
+    assert [d[:2] for d in deliveries(cat)] == [("grant.created", "PENDING")]
+    assert receiver.requests == []
+    cat.sql("ALTER WEBHOOK `hook-2` SET STATUS ACTIVE")
+    deliver_all(cat, until=lambda: receiver.requests)
+    assert [d[:2] for d in deliveries(cat)] == [("grant.created", "DELIVERED")]
     cat.sql("DROP WEBHOOK `hook-2`")
     assert cat.sql("SHOW WEBHOOKS").fetchall() == []
     assert "does not exist" in cat.sql("DROP WEBHOOK IF EXISTS `hook-2`").message

@@ -2,7 +2,9 @@
 -- next try due, not claimed (or the claim ran out: the worker died or hung, so the try is made
 -- again, with the same delivery id), and each the first PENDING one of its webhook and
 -- securable, so one model's events reach a webhook in commit order (a later one waits until the
--- earlier is delivered or dead). A claim counts as a try. Returns what sending needs.
+-- earlier is delivered or dead). Deliveries of a DISABLED webhook wait until it is ACTIVE
+-- again. A claim counts as a try. Returns what sending needs (the webhook's URL, secret and
+-- format as they are now).
 UPDATE ucsql_webhook_delivery
 SET claim_id = $claim_id,
     claimed_until = current_timestamp + to_seconds(CAST($claim_seconds AS DOUBLE)),
@@ -14,7 +16,8 @@ WHERE delivery_id IN (
                                   ORDER BY e.stream_seq) AS place
         FROM ucsql_webhook_delivery AS d
         JOIN ucsql_event AS e ON e.event_id = d.event_id
-        WHERE d.state = 'PENDING'
+        JOIN ucsql_webhook AS w ON w.webhook_id = d.webhook_id
+        WHERE d.state = 'PENDING' AND w.status = 'ACTIVE'
     )
     WHERE place = 1 AND next_attempt_at <= current_timestamp
       AND (claimed_until IS NULL OR claimed_until < current_timestamp)
