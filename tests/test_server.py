@@ -57,6 +57,14 @@ def test_every_route_answers_401_without_a_valid_token(server):
             assert answer.json()["error_code"] == "UNAUTHENTICATED"
             assert "Basic" in answer.headers["WWW-Authenticate"]  # a browser asks for it
         assert server.get(route, valid).status_code != 401, route
+    with ucsql.connect(server.url, token=server.tokens["alice"]) as cat:
+        # Each refusal is audited: no credentials as "anonymous", bad tokens by their id, and
+        # never a secret.
+        rows = cat.sql("SELECT principal, statement, detail FROM system.access.audit "
+                       "WHERE action = 'AUTHENTICATE' AND result = 'DENIED'").fetchall()
+    assert {r[1] for r in rows if r[0] == "anonymous"} >= {f"-- HTTP GET {r.split('?')[0]}"
+                                                            for r in ROUTES}
+    assert valid not in repr(rows) and flipped not in repr(rows)
 
 
 def test_basic_auth_takes_the_user_and_a_token_as_password(server):

@@ -181,11 +181,24 @@ def test_a_statement_belongs_to_who_ran_it(server):
         assert requests.get(server.url + mine + "/result/chunks/0", headers=headers,
                             timeout=60).status_code == expected
     assert post(server, "bob", {}, mine + "/cancel").status_code == 404
+    with remote(server, "alice") as cat:  # bob's tries at alice's statement are refusals
+        rows = cat.sql("SELECT action, result, token_id FROM system.access.audit "
+                       "WHERE principal = 'bob' AND securable_name = ?",
+                       [answer["statement_id"]]).fetchall()
+    bob = server.tokens["bob"].split("_")[1]
+    assert sorted(rows) == [("CANCEL_STATEMENT", "DENIED", bob), ("GET_STATEMENT", "DENIED", bob),
+                            ("GET_STATEMENT_RESULT", "DENIED", bob)]
 
 
 def test_guessed_and_expired_result_links_are_404(server):
-    guessed = f"{server.url}/api/2.0/sql/results/{secrets.token_urlsafe(32)}"
+    secret = secrets.token_urlsafe(32)
+    guessed = f"{server.url}/api/2.0/sql/results/{secret}"
     assert requests.get(guessed, timeout=60).status_code == 404
+    with remote(server, "alice") as cat:  # audited, without the guessed secret
+        rows = cat.sql("SELECT principal, result, statement, detail FROM system.access.audit "
+                       "WHERE action = 'GET_RESULT_LINK'").fetchall()
+    assert rows and all(r[:2] == ("anonymous", "DENIED") for r in rows)
+    assert secret not in repr(rows)
     answer = post(server, "alice", {"statement": "SELECT 1 AS x", "format": "ARROW_STREAM",
                                     "disposition": "EXTERNAL_LINKS"}).json()
     link = answer["result"]["external_links"][0]["external_link"]

@@ -388,7 +388,13 @@ class Context:
         if not writes and root is not None:
             real, base = os.path.realpath(path), os.path.realpath(root)
             if real.startswith(base + os.sep):
-                return path
+                reader = self.engine.upload_reader
+                if reader is None or reader(self, Path(real), Path(base)):
+                    return path
+                raise PermissionDenied(
+                    f"Permission denied: {self.principal} cannot register "
+                    f"{names.shown(text, 200)} ({what}): it is not the upload of a run or "
+                    "logged model of theirs. Register your own, or ask its owner to.")
         doing = "write to" if writes else "read"
         raise PermissionDenied(
             f"Permission denied: {self.principal} cannot make the server {doing} "
@@ -435,6 +441,9 @@ class Engine:
         # Inside ``ucsql serve``: the folder token holders' uploads land in, the one place of the
         # server's filesystem a statement of theirs may name (Context.server_path).
         self.uploads: Path | None = None
+        # And which of those files a statement's caller may register (the server knows whose
+        # run or logged model a folder is): (ctx, folder, uploads) -> bool.
+        self.upload_reader: Callable[[Context, Path, Path], bool] | None = None
 
     def close(self) -> None:
         self.sandbox.close()

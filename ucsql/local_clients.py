@@ -33,6 +33,7 @@ from .file_lock import Busy, FileLock
 
 _PREFIX = "ucsqllocal"
 LOCAL_TOKEN_ID = "local"  # in audit rows, where a token's id would be
+LOCAL_UPLOADS = "ucsql-local"  # where in the server's artifact proxy local clients upload
 _told: set[str] = set()   # metastores this process has said it reaches through their server
 
 

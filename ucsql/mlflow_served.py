@@ -29,9 +29,10 @@ from mlflow.utils.rest_utils import MlflowHostCreds
 
 from .api import default_principal
 from .errors import UcsqlError
+from . import local_clients
 from .local_clients import ServedFile
 
-_UPLOADS = "ucsql-local"  # where in the server's artifact proxy local clients upload
+_UPLOADS = local_clients.LOCAL_UPLOADS
 _TIMEOUT = 600
 
 

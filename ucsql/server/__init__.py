@@ -47,7 +47,7 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
         raise ServerError("ucsql serve needs MLflow's server: pip install 'ucsql[server]' "
                           "(the full mlflow package).") from None
     from .. import serving
-    from . import app
+    from . import app, tracking
 
     # MLflow's own server imports Starlette's WSGI bridge, which warns about itself on every start.
     warnings.filterwarnings("ignore", message="starlette.middleware.wsgi is deprecated")
@@ -60,6 +60,7 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
     # Every task and thread the server starts inherits this: MLflow's registry store, built
     # inside the server, uses this open metastore (ucsql.serving).
     catalog.engine.uploads = artifacts  # the one folder of ours token holders may name
+    catalog.engine.upload_reader = tracking.may_read_upload  # and in it, only their own runs'
     local = local_clients.new_server(catalog.path, host, port, certfile, str(artifacts))
     serving.SERVER.set(serving.Server(catalog, artifacts, tracking_uri, local))
     application = app.build(catalog)

@@ -25,7 +25,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..api import Catalog
-from . import sql_api, uc_api
+from . import sql_api, tracking, uc_api
 from .auth import TokenAuth
 
 FILES = "/ucsql/files/{model}/{version:int}/mlflow-artifacts/artifacts"
@@ -59,7 +59,9 @@ def build(catalog: Catalog):
     """The application: authentication, then ucsql's routes, then MLflow's server."""
     from mlflow.server.fastapi_app import create_fastapi_app
 
-    mlflow_app = create_fastapi_app()
+    from mlflow.server import app as flask_app
+    # Experiments, runs, logged models and their files: owned by who created them (tracking.py).
+    mlflow_app = tracking.Guard(create_fastapi_app(), flask_app)
     ours = Starlette(routes=[
         Route(FILES, _list_files),
         Route(FILES + "/{path:path}", _send_file),

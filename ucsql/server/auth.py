@@ -85,7 +85,7 @@ class TokenAuth:
         headers = dict(scope.get("headers") or [])
         try:
             caller = await anyio.to_thread.run_sync(self._authenticate, headers,
-                                                    _on_this_machine(scope))
+                                                    _on_this_machine(scope), _request_line(scope))
         except Refused as e:
             await self._refuse(client, str(e), scope, send)
             return
@@ -98,8 +98,14 @@ class TokenAuth:
         finally:
             serving.CALLER.reset(reset)
 
-    def _authenticate(self, headers: dict[bytes, bytes], on_this_machine: bool) -> Catalog:
-        token, user = credentials(headers)
+    def _authenticate(self, headers: dict[bytes, bytes], on_this_machine: bool,
+                      request_line: str) -> Catalog:
+        try:
+            token, user = credentials(headers)
+        except Refused as e:  # no credentials at all, or none that parse: audited like a bad token
+            record_refusal(self.catalog.engine, "anonymous", "AUTHENTICATE", request_line,
+                           "DENIED", str(e), securable_kind="TOKEN")
+            raise
         if local_clients.is_local_credential(token):
             return self._local_client(token, user, on_this_machine)
         try:
@@ -155,6 +161,12 @@ class TokenAuth:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()), *_CHALLENGE]})
         await send({"type": "http.response.body", "body": body})
+
+
+def _request_line(scope) -> str:
+    """What the audit row of a refused request says it was (never its headers: no secrets)."""
+    method = scope.get("method") or scope["type"].upper()
+    return f"-- HTTP {method} {scope.get('path', '')[:1000]}"
 
 
 def _on_this_machine(scope) -> bool:

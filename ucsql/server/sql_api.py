@@ -45,6 +45,7 @@ from starlette.routing import Route
 
 from .. import __version__, serving
 from ..api import Catalog
+from ..engine import record_refusal
 from ..errors import Cancelled, UcsqlError
 from ..placeholders import to_dollar
 from . import sql_results
@@ -351,10 +352,18 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error_code": code, "message": message}, status_code=status)
 
 
-def _no_statement(statement_id: str) -> JSONResponse:
-    return _error(404, "RESOURCE_DOES_NOT_EXIST",
-                  f"No statement {statement_id[:100]!r} of yours is kept (statements and results "
-                  "are kept for a while after they end): run it again.")
+async def _no_statement(request: Request, caller: serving.Caller, action: str) -> JSONResponse:
+    """404 for a statement the caller has not run (another's, or none), audited: asking for
+    another principal's statement id is a refusal like any other."""
+    statement_id = request.path_params["id"]
+    message = (f"No statement {statement_id[:100]!r} of yours is kept (statements and results "
+               "are kept for a while after they end): run it again.")
+    await anyio.to_thread.run_sync(functools.partial(
+        record_refusal, caller.catalog.engine, caller.catalog.principal, action,
+        f"-- {request.method} {request.url.path[:1000]}", "DENIED", message,
+        securable_kind="STATEMENT", securable_name=statement_id[:255],
+        token_id=caller.catalog.token_id))
+    return _error(404, "RESOURCE_DOES_NOT_EXIST", message)
 
 
 # -- the application ----------------------------------------------------------------------------
@@ -428,13 +437,13 @@ class SqlApi:
     async def get(self, request: Request) -> Response:
         caller, statement = self._mine(request)
         if statement is None:
-            return _no_statement(request.path_params["id"])
+            return await _no_statement(request, caller, "GET_STATEMENT")
         return JSONResponse(describe(self.store, statement, caller.base_url))
 
     async def chunk(self, request: Request) -> Response:
         caller, statement = self._mine(request)
         if statement is None:
-            return _no_statement(request.path_params["id"])
+            return await _no_statement(request, caller, "GET_STATEMENT_RESULT")
         n = request.path_params["n"]
         with self.store.lock:
             encoded = statement.encoded
@@ -449,7 +458,7 @@ class SqlApi:
     async def cancel(self, request: Request) -> Response:
         caller, statement = self._mine(request)
         if statement is None:
-            return _no_statement(request.path_params["id"])
+            return await _no_statement(request, caller, "CANCEL_STATEMENT")
         self._cancel(caller.catalog, statement)
         return JSONResponse({})
 
@@ -458,10 +467,14 @@ class SqlApi:
 
     async def link(self, request: Request) -> Response:
         found = self.store.fetch(request.path_params["secret"])
-        if found is None:
-            return _error(404, "RESOURCE_DOES_NOT_EXIST",
-                          "No such result link: it expired, its result was fetched, or it never "
-                          "existed. GET the statement again for fresh links.")
+        if found is None:  # a link is its own credential: a wrong one is a refused sign-in
+            message = ("No such result link: it expired, its result was fetched, or it never "
+                       "existed. GET the statement again for fresh links.")
+            await anyio.to_thread.run_sync(functools.partial(
+                record_refusal, serving.SERVER.get().catalog.engine, "anonymous",
+                "GET_RESULT_LINK", f"-- GET {RESULTS}…", "DENIED", message,
+                securable_kind="STATEMENT"))
+            return _error(404, "RESOURCE_DOES_NOT_EXIST", message)
         payload, media = found
         return Response(payload, media_type=media)
 
