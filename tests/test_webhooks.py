@@ -462,5 +462,9 @@ def test_ucsql_serve_delivers_each_change_once(tmp_path, receiver, loopback):
             rows = alice.sql("SELECT state, attempts FROM system.registry.webhook_deliveries"
                              ).fetchall()
         assert rows == [("DELIVERED", 1), ("DELIVERED", 1)]
+        # The server delivers by itself: the embedded users' command leaves it alone.
+        done = subprocess.run([sys.executable, "-m", "ucsql", "webhooks", "deliver", server.path],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and "delivers its webhooks itself" in done.stderr
     finally:
         server.stop()

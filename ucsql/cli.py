@@ -317,6 +317,10 @@ def webhooks_deliver_command(metastore: str, loop: bool, idle: float,
     try:
         catalog = _open_existing(metastore, None)
         settings = DeliverySettings.from_env(max_tries=max_tries)
+    except FileServed as served:  # nothing to do: the server runs the same worker
+        click.echo(f"{served.served.path} is served by ucsql serve (process {served.served.pid}) "
+                   f"at {served.served.url}, which delivers its webhooks itself.", err=True)
+        return
     except UcsqlError as error:
         sys.exit(report(error))
     with catalog:
