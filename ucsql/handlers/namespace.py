@@ -240,14 +240,15 @@ def unset_tags(ctx: Context, node: exp.Expression) -> Result:
     version = node.args.get("version")
     if version is not None:
         number = _existing_version(ctx, target, ctx.value(version))
-        for key in keys:
-            ctx.q("delete_version_tag", model_id=target.id, version=number, key=key)
-        events.tags_deleted(ctx, target, number, keys)
+        # Events only for the tags that were there: unsetting an absent one changes nothing.
+        gone = [key for key in keys
+                if ctx.q("delete_version_tag", model_id=target.id, version=number, key=key)]
+        events.tags_deleted(ctx, target, number, gone)
     else:
-        for key in keys:
-            ctx.q("delete_securable_tag", securable_id=target.id, key=key)
+        gone = [key for key in keys
+                if ctx.q("delete_securable_tag", securable_id=target.id, key=key)]
         if kind == "MODEL":
-            events.tags_deleted(ctx, target, None, keys)
+            events.tags_deleted(ctx, target, None, gone)
     return Result.done(f"Unset {len(keys)} tag{'s' if len(keys) != 1 else ''} on {target.full_name}.")
 
 
