@@ -134,3 +134,28 @@ def test_dropping_a_model_drops_its_conversations(cats):
     admin.sql(f"CREATE MODEL {MODEL}")
     assert admin.sql(f"SHOW COMMENTS ON MODEL {MODEL}").fetchall() == []
     assert admin.sql(f"SHOW ALIAS REQUESTS ON MODEL {MODEL}").fetchall() == []
+
+
+def test_each_step_writes_its_event(cats):
+    bob, dana = cats["bob"], cats["dana"]
+    bob.sql(f"ADD COMMENT ON MODEL {MODEL} VERSION 2 'F1 is up'")
+    bob.sql("ALTER COMMENT 1 SET 'F1 is up 4 points'")
+    bob.sql("DROP COMMENT 1")
+    first = bob.sql(f"REQUEST ALIAS Champion ON MODEL {MODEL} VERSION 2").details["request_id"]
+    second = bob.sql(f"REQUEST ALIAS Challenger ON MODEL {MODEL} VERSION 1").details["request_id"]
+    dana.sql(f"APPROVE REQUEST {first}")
+    dana.sql(f"REJECT REQUEST {second} COMMENT 'no'")
+    rows = cats["admin"].sql("SELECT event_type, data FROM system.registry.events "
+                             "WHERE event_type LIKE 'comment.%' OR event_type LIKE '%alias%' "
+                             "ORDER BY event_id").fetchall()
+    assert [r[0] for r in rows] == [
+        "comment.created", "comment.updated", "comment.deleted", "alias_request.created",
+        "alias_request.created", "alias_request.approved", "model_version_alias.created",
+        "alias_request.rejected"]
+    assert '"comment": "F1 is up 4 points"' in rows[1][1]
+    # A refusal writes none.
+    third = bob.sql(f"REQUEST ALIAS Champion ON MODEL {MODEL} VERSION 1").details["request_id"]
+    before = cats["admin"].sql("SELECT count(*) FROM system.registry.events").scalar()
+    with pytest.raises(PermissionDenied):
+        bob.sql(f"APPROVE REQUEST {third}")
+    assert cats["admin"].sql("SELECT count(*) FROM system.registry.events").scalar() == before

@@ -634,7 +634,7 @@ ERRORS = [
      1, 20),
     ("CREATE CATALOG prod MANAGED '/x'", "Expected LOCATION after MANAGED", 1, 29),
     ("CREATE CATALOG prod COMMENT", "Expected a comment string after COMMENT", 1, 28),
-    ("CREATE OR REPLACE MODEL a.b.c", "Expected CATALOG, SCHEMA, MODEL, GROUP, USER or TOKEN after CREATE", 1, 8),
+    ("CREATE OR REPLACE MODEL a.b.c", "Expected CATALOG, SCHEMA, MODEL, GROUP, USER, TOKEN or WEBHOOK after CREATE", 1, 8),
     ("DROP MODEL a.b.c CASCADE", "Expected the end of the statement after DROP MODEL a.b.c", 1, 18),
     ("DROP GROUP", "Expected a group name after DROP GROUP", 1, 11),
     ("ALTER MODEL a.b.c FOO",
@@ -716,7 +716,7 @@ ERRORS = [
     ("GRANT USE CATALOG ON CATALOG prod TO bob WITH GRANT OPTION",
      "Expected the end of the statement after GRANT USE CATALOG ON CATALOG prod TO bob", 1, 42),
     ("SHOW", "Expected CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS, TOKENS, "
-             "COMMENTS or ALIAS REQUESTS after SHOW", 1, 5),
+             "WEBHOOKS, COMMENTS or ALIAS REQUESTS after SHOW", 1, 5),
     ("SHOW VERSIONS a.b.c", "Expected IN MODEL <model> after SHOW VERSIONS", 1, 15),
     ("SHOW USERS IN g", "Expected IN GROUP <group> after SHOW USERS", 1, 12),
     ("SHOW GRANTS", "Expected a principal, ON <securable> or TO <principal> after SHOW GRANTS", 1, 12),

@@ -1,4 +1,4 @@
-"""Every call of the stock MLflow client gets an answer in MLflow's terms: prompts and webhooks
+"""Every call of the stock MLflow client gets an answer in MLflow's terms: prompts
 are refused with a reason (never a download error about 'dummy-source'), stages are not offered,
 errors carry no SQL hints, a bad source is one line, and a refused log_model leaves no empty
 registered model behind.
@@ -118,45 +118,27 @@ def test_a_version_tagged_as_a_prompt_is_refused(env):
     assert e.error_code == "NOT_IMPLEMENTED" and "dummy-source" not in e.message
 
 
-# -- every prompt and webhook method of the store ---------------------------------------------------
+# -- every prompt method of the store (webhooks: tests/test_webhooks.py) ----------------------------
 def _store_methods(word: str) -> list[str]:
     return sorted(m for m in dir(AbstractStore) if word in m and not m.startswith("_"))
 
 
-# MLflow's server asks list_webhooks_by_event after every change: it answers "none".
-_ASKED_BY_THE_SERVER = {"list_webhooks_by_event"}
-
-
-@pytest.mark.parametrize("method", _store_methods("prompt")
-                         + [m for m in _store_methods("webhook") if m not in _ASKED_BY_THE_SERVER])
-def test_every_prompt_and_webhook_method_refuses_in_mlflow_terms(env, method):
-    """None falls through to AbstractStore (prompts as file-less versions, or a bare
-    NotImplementedError for webhooks)."""
+@pytest.mark.parametrize("method", _store_methods("prompt"))
+def test_every_prompt_method_refuses_in_mlflow_terms(env, method):
+    """None falls through to AbstractStore (prompts as file-less versions)."""
     assert getattr(UcsqlRegistryStore, method) is not getattr(AbstractStore, method)
     store = env["client"]._get_registry_client().store
     required = [p for p in list(inspect.signature(getattr(AbstractStore, method)).parameters.values())[1:]
                 if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
     e = refusal(lambda: getattr(store, method)(*["x"] * len(required)))
     assert e.error_code == "NOT_IMPLEMENTED"
-    if "webhook" in method:
-        assert "Webhooks are not yet supported by the ucsql registry" in e.message
 
 
-def test_no_webhook_is_listed_for_any_event(env):
+def test_no_webhook_is_listed_for_any_event_before_one_is_created(env):
     from mlflow.entities.webhook import WebhookEvent
     store = env["client"]._get_registry_client().store
     event = WebhookEvent.from_str("model_version.created")
     assert list(store.list_webhooks_by_event(event)) == []
-
-
-def test_webhooks_through_the_client(env):
-    client = env["client"]
-    for call in (lambda: client.list_webhooks(),
-                 lambda: client.create_webhook("on-new-version", "https://example.invalid/hook",
-                                               ["model_version.created"]),
-                 lambda: client.get_webhook("wh-1"), lambda: client.delete_webhook("wh-1")):
-        e = refusal(call)
-        assert e.error_code == "NOT_IMPLEMENTED" and "not yet supported" in e.message
 
 
 # -- stages ----------------------------------------------------------------------------------------

@@ -142,7 +142,10 @@ def _world(path: Path, model_dir: Path) -> ucsql.Catalog:
 
 
 _DIFFERS = re.compile(r"[lp]\.duckdb\.models/models/\d+(?:/[0-9a-f]{32})?|/[LP]/data/"
-                      r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[.\d]*(?:[+-]\d\d(?::?\d\d)?)?")
+                      r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[.\d]*(?:[+-]\d\d(?::?\d\d)?)?"
+                      # webhook and delivery ids, random by design
+                      r"|\b[0-9a-f]{32}\b"
+                      r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
 def _same(value):

@@ -111,12 +111,13 @@ class Catalog:
                 statements = dialect.parse(text)
                 self.engine.parsed.put(text, statements)
         except UnsupportedStatement as e:
-            record_refusal(self.engine, self.principal, e.kind, text, "DENIED", e.reason)
+            record_refusal(self.engine, self.principal, e.kind, dialect.mask_secrets(text),
+                           "DENIED", e.reason)
             e.audited = True
             raise
         except ParseError as e:
-            record_refusal(self.engine, self.principal, "PARSE", e.statement or text, "FAILED",
-                           e.reason)
+            record_refusal(self.engine, self.principal, "PARSE",
+                           dialect.mask_secrets(e.statement or text), "FAILED", e.reason)
             e.audited = True
             raise
         with (self.engine.script_transaction() if single_transaction

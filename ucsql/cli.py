@@ -206,6 +206,7 @@ def main() -> None:
     ucsql check METASTORE                every version's files, byte for byte
     ucsql serve METASTORE                serve it over HTTP (MLflow's API and UI, tokens)
     ucsql migrate METASTORE --from URI --into CATALOG.SCHEMA   copy an MLflow registry in
+    ucsql webhooks deliver METASTORE     send queued webhook deliveries [--loop]
 
     Example: ucsql models.duckdb -c "CREATE CATALOG prod; SHOW CATALOGS"
     """
@@ -286,6 +287,56 @@ def check_command(metastore: str, principal: str | None) -> None:
         result = catalog.check()
         return result, 1 if len(result) else 0
     sys.exit(_maintenance(metastore, principal, work))
+
+
+@main.group("webhooks")
+def webhooks_group() -> None:
+    """Webhook deliveries of a metastore opened in place (ucsql serve delivers by itself)."""
+
+
+@webhooks_group.command("deliver")
+@click.argument("metastore")
+@click.option("--loop", is_flag=True, help="Keep delivering until interrupted (Ctrl-C).")
+@click.option("--idle", default=1.0, show_default=True, type=click.FloatRange(0.05, 3600),
+              help="With --loop: seconds to wait when nothing is due.")
+@click.option("--max-tries", type=click.IntRange(1, 1000),
+              help="Tries before a delivery is dead (default: $UCSQL_WEBHOOK_MAX_TRIES, else 8).")
+def webhooks_deliver_command(metastore: str, loop: bool, idle: float,
+                             max_tries: int | None) -> None:
+    """Send the queued webhook deliveries of METASTORE: every delivery due now (then stop), or,
+    with --loop, until interrupted. The file is held only to claim and to record deliveries,
+    never while waiting on a receiver; a delivery claimed by a worker that died is sent again,
+    with the same delivery id, once its claim runs out ($UCSQL_WEBHOOK_CLAIM_SECONDS, 120).
+    URL rules: MLflow's ($MLFLOW_WEBHOOK_ALLOWED_SCHEMES, $MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS).
+
+    Example: ucsql webhooks deliver models.duckdb --loop
+    """
+    import threading
+
+    from .webhooks.delivery import Worker
+    from .webhooks.settings import DeliverySettings
+    try:
+        catalog = _open_existing(metastore, None)
+        settings = DeliverySettings.from_env(max_tries=max_tries)
+    except FileServed as served:  # nothing to do: the server runs the same worker
+        click.echo(f"{served.served.path} is served by ucsql serve (process {served.served.pid}) "
+                   f"at {served.served.url}, which delivers its webhooks itself.", err=True)
+        return
+    except UcsqlError as error:
+        sys.exit(report(error))
+    with catalog:
+        worker = Worker(catalog.engine.metastore, catalog.engine.webhook_rules, settings)
+        if loop:
+            try:
+                worker.run(threading.Event(), idle=idle)
+            except KeyboardInterrupt:
+                pass
+            return
+        tries = 0
+        while (done := worker.run_once()):
+            tries += done
+        click.echo(f"Made {tries} delivery tr{'y' if tries == 1 else 'ies'}; their outcome is in "
+                   "system.registry.webhook_deliveries.", err=True)
 
 
 @main.command("serve")

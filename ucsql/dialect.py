@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 import typing as t
 
 from sqlglot import exp
@@ -296,6 +297,45 @@ class ShowAliasRequests(Statement):
     arg_types = {"this": True}
 
 
+class CreateWebhook(Statement):
+    """``CREATE WEBHOOK name URL 'url' EVENTS ('event', ...) [ON MODEL m] [SECRET 'key']
+    [DESCRIPTION 'text'] [FORMAT MLFLOW | DATABRICKS] [STATUS ACTIVE | DISABLED]``: POST these
+    events (of model m, or of every model) to url. ``format`` and ``status`` are upper-case
+    words."""
+
+    arg_types = {"this": True, "url": True, "events": True, "model": False, "secret": False,
+                 "description": False, "format": False, "status": False}
+
+
+class AlterWebhook(Statement):
+    """``ALTER WEBHOOK {name | 'webhook_id'} SET [NAME new] [URL 'url'] [EVENTS (...)]
+    [SECRET 'key' | SECRET NULL] [DESCRIPTION 'text'] [STATUS ACTIVE | DISABLED]``: at least one
+    clause. ``remove_secret`` is set for SECRET NULL."""
+
+    arg_types = {"this": True, "name": False, "url": False, "events": False, "secret": False,
+                 "remove_secret": False, "description": False, "status": False}
+
+
+class DropWebhook(Statement):
+    """``DROP WEBHOOK [IF EXISTS] {name | 'webhook_id'}``: no more deliveries are queued for it;
+    its queued ones are dropped with it."""
+
+    arg_types = {"this": True, "exists": False}
+
+
+class ShowWebhooks(Statement):
+    """``SHOW WEBHOOKS [ON MODEL m]``: the webhooks the caller may manage (never their secret)."""
+
+    arg_types = {"model": False}
+
+
+class TestWebhook(Statement):
+    """``TEST WEBHOOK {name | 'webhook_id'} [EVENT 'event']``: POST an example payload of the
+    event (its first one unless given) now, and answer with the receiver's response."""
+
+    arg_types = {"this": True, "event": False}
+
+
 def name_node(full_name: str) -> exp.Table:
     """A dotted name as APIs take it (``prod.ml_team.iris``, each part taken literally) -> the
     name node statements carry."""
@@ -498,6 +538,8 @@ class UcsqlParser(Databricks.Parser):
             node = self._parse_uc_request_alias(start)
         elif self._match_texts(_DECISIONS):
             node = self._parse_uc_decide_request(start)
+        elif self._match_text_seq("TEST"):
+            node = self._parse_uc_test_webhook(self._prev)
         else:
             self.raise_error(f"Expected a statement ({_STATEMENTS_TEXT})")
         if self._curr:
@@ -660,8 +702,11 @@ class UcsqlParser(Databricks.Parser):
             return self.expression(CreateUser(this=name, exists=exists))
         if self._match_text_seq("TOKEN"):
             return self._parse_uc_create_token(start)
+        if self._match_text_seq("WEBHOOK"):
+            return self._parse_uc_create_webhook(start)
 
-        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP, USER or TOKEN", start)
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP, USER, TOKEN or WEBHOOK",
+                                   start)
         exists = self._parse_uc_exists("NOT")
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         location = comment = None
@@ -697,6 +742,82 @@ class UcsqlParser(Databricks.Parser):
         return self.expression(CreateToken(principal=principal, comment=comment, days=days,
                                            never=never))
 
+    # -- webhooks ---------------------------------------------------------------------------------
+
+    def _parse_uc_webhook_ref(self, anchor: Token) -> exp.Expression:
+        """A webhook: its name, or its id as a string (what MLflow's API passes)."""
+        if self._match(TokenType.STRING):
+            return self.expression(exp.Literal.string(self._prev.text))
+        return self._parse_uc_identifier("a webhook name or 'webhook_id'", anchor)
+
+    def _parse_uc_webhook_events(self, anchor: Token) -> list[exp.Expression]:
+        return self._parse_uc_wrapped(
+            lambda a: self._parse_uc_value("an event string (e.g. 'model_version.created')", a),
+            anchor)
+
+    def _parse_uc_webhook_word(self, words: tuple[str, ...], anchor: Token) -> str:
+        if not self._match_texts(words):
+            self._fail(" or ".join(words), anchor)
+        return self._prev.text.upper()
+
+    def _parse_uc_create_webhook(self, start: Token) -> CreateWebhook:
+        name = self._parse_uc_identifier("a webhook name", start)
+        self._expect("URL", expected="URL 'https://...'", anchor=start)
+        url = self._parse_uc_value("a URL string", self._prev)
+        self._expect("EVENTS", expected="EVENTS ('event', ...)", anchor=start)
+        events = self._parse_uc_webhook_events(self._prev)
+        args: dict[str, t.Any] = {}
+        while self._curr:
+            clause = self._curr
+            if "model" not in args and self._match(TokenType.ON):
+                self._expect("MODEL", expected="MODEL <model>", anchor=clause)
+                args["model"] = self._parse_uc_name("a model name", clause)
+            elif "secret" not in args and self._match_text_seq("SECRET"):
+                args["secret"] = self._parse_uc_value("a secret string", clause)
+            elif "description" not in args and self._match_text_seq("DESCRIPTION"):
+                args["description"] = self._parse_uc_value("a description string", clause)
+            elif "format" not in args and self._match_text_seq("FORMAT"):
+                args["format"] = self._parse_uc_webhook_word(("MLFLOW", "DATABRICKS"), clause)
+            elif "status" not in args and self._match_text_seq("STATUS"):
+                args["status"] = self._parse_uc_webhook_word(("ACTIVE", "DISABLED"), clause)
+            else:
+                self._fail("ON MODEL, SECRET, DESCRIPTION, FORMAT or STATUS", start)
+        return self.expression(CreateWebhook(this=name, url=url, events=events, **args))
+
+    def _parse_uc_alter_webhook(self, start: Token) -> AlterWebhook:
+        this = self._parse_uc_webhook_ref(start)
+        self._expect("SET", expected="SET", anchor=start)
+        args: dict[str, t.Any] = {}
+        while self._curr or not args:
+            clause = self._curr
+            if "name" not in args and self._match_text_seq("NAME"):
+                args["name"] = self._parse_uc_identifier("a webhook name", clause)
+            elif "url" not in args and self._match_text_seq("URL"):
+                args["url"] = self._parse_uc_value("a URL string", clause)
+            elif "events" not in args and self._match_text_seq("EVENTS"):
+                args["events"] = self._parse_uc_webhook_events(clause)
+            elif "secret" not in args and self._match_text_seq("SECRET"):
+                if self._match(TokenType.NULL):
+                    args["secret"], args["remove_secret"] = None, True
+                else:
+                    args["secret"] = self._parse_uc_value("a secret string or NULL", clause)
+            elif "description" not in args and self._match_text_seq("DESCRIPTION"):
+                args["description"] = self._parse_uc_value("a description string", clause,
+                                                           null=True)
+            elif "status" not in args and self._match_text_seq("STATUS"):
+                args["status"] = self._parse_uc_webhook_word(("ACTIVE", "DISABLED"), clause)
+            else:
+                self._fail("NAME, URL, EVENTS, SECRET, DESCRIPTION or STATUS", start)
+        return self.expression(AlterWebhook(this=this, **args))
+
+    def _parse_uc_test_webhook(self, start: Token) -> TestWebhook:
+        self._expect("WEBHOOK", expected="WEBHOOK", anchor=start)
+        this = self._parse_uc_webhook_ref(start)
+        event = None
+        if self._match_text_seq("EVENT"):
+            event = self._parse_uc_value("an event string", self._prev)
+        return self.expression(TestWebhook(this=this, event=event))
+
     def _parse_uc_drop(self) -> exp.Expression:
         start = self._prev
         if self._match_text_seq("GROUP"):
@@ -712,8 +833,13 @@ class UcsqlParser(Databricks.Parser):
             return self.expression(DropToken(this=token))
         if self._match_text_seq("COMMENT"):
             return self.expression(DropComment(this=self._parse_uc_id("a comment id", start)))
+        if self._match_text_seq("WEBHOOK"):
+            exists = self._parse_uc_exists()
+            return self.expression(DropWebhook(this=self._parse_uc_webhook_ref(start),
+                                               exists=exists))
 
-        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP, USER or TOKEN", start)
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, GROUP, USER, TOKEN or WEBHOOK",
+                                   start)
         exists = self._parse_uc_exists()
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         cascade = None
@@ -735,8 +861,11 @@ class UcsqlParser(Databricks.Parser):
             self._expect("SET", expected="SET 'text'", anchor=start)
             text = self._parse_uc_value("the comment's text", start)
             return self.expression(AlterComment(this=comment_id, text=text))
+        if self._match_text_seq("WEBHOOK"):
+            return self._parse_uc_alter_webhook(start)
 
-        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, METASTORE or GROUP", start)
+        kind = self._parse_uc_kind(_KINDS, "CATALOG, SCHEMA, MODEL, METASTORE, GROUP or WEBHOOK",
+                                   start)
         name = self._parse_uc_name(f"a {kind.lower()} name", start)
         if self._match_text_seq("OWNER", advance=False) or self._match_text_seq(
             "SET", "OWNER", advance=False
@@ -1026,8 +1155,14 @@ class UcsqlParser(Databricks.Parser):
         if self._match_text_seq("ALIAS", "REQUESTS"):
             self._expect("ON", "MODEL", expected="ON MODEL <model>", anchor=start)
             return self.expression(ShowAliasRequests(this=self._parse_uc_name("a model name", start)))
-        self._fail("CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS, TOKENS, COMMENTS "
-                   "or ALIAS REQUESTS", start)
+        if self._match_text_seq("WEBHOOKS"):
+            model = None
+            if self._match(TokenType.ON):
+                self._expect("MODEL", expected="MODEL <model>", anchor=start)
+                model = self._parse_uc_name("a model name", start)
+            return self.expression(ShowWebhooks(model=model))
+        self._fail("CATALOGS, SCHEMAS, MODELS, VERSIONS, GROUPS, USERS, GRANTS, TOKENS, "
+                   "WEBHOOKS, COMMENTS or ALIAS REQUESTS", start)
 
     def _parse_uc_show_in(self, cls: type[Statement], expected: str) -> Statement:
         """``[{IN | FROM} name] [LIKE 'pattern']`` after SHOW SCHEMAS / SHOW MODELS."""
@@ -1129,6 +1264,36 @@ def _create_token_sql(gen: Generator, node: CreateToken) -> str:
     expires = " EXPIRES NEVER" if node.args.get("never") else f" EXPIRES IN {days} DAYS" if days else ""
     return (f"CREATE TOKEN{_opt(gen, node, 'principal', 'FOR')}"
             f"{_opt(gen, node, 'comment', 'COMMENT')}{expires}")
+
+
+def _webhook_clauses(gen: Generator, node: exp.Expression) -> str:
+    """The optional clauses of CREATE / ALTER WEBHOOK, in the parser's order. The secret is
+    printed as it was written (a literal or a placeholder): the audit row's text is printed
+    with it masked instead (ucsql.handlers.webhooks)."""
+    parts = []
+    if node.args.get("name"):
+        parts.append(f"NAME {gen.sql(node, 'name')}")
+    if node.args.get("url") and isinstance(node, AlterWebhook):
+        parts.append(f"URL {gen.sql(node, 'url')}")
+    if node.args.get("events") and isinstance(node, AlterWebhook):
+        parts.append(f"EVENTS ({', '.join(gen.sql(e) for e in node.args['events'])})")
+    if node.args.get("model"):
+        parts.append(f"ON MODEL {gen.sql(node, 'model')}")
+    if node.args.get("remove_secret"):
+        parts.append("SECRET NULL")
+    elif node.args.get("secret"):
+        parts.append(f"SECRET {gen.sql(node, 'secret')}")
+    for arg, word in (("description", "DESCRIPTION"), ("format", "FORMAT"), ("status", "STATUS")):
+        value = node.args.get(arg)
+        if value is not None:
+            parts.append(f"{word} {value if isinstance(value, str) else gen.sql(value)}")
+    return "".join(" " + p for p in parts)
+
+
+def _create_webhook_sql(gen: Generator, node: CreateWebhook) -> str:
+    events = ", ".join(gen.sql(e) for e in node.args["events"])
+    return (f"CREATE WEBHOOK {gen.sql(node, 'this')} URL {gen.sql(node, 'url')} "
+            f"EVENTS ({events}){_webhook_clauses(gen, node)}")
 
 
 def _kind_and_name(gen: Generator, node: exp.Expression) -> str:
@@ -1332,6 +1497,17 @@ class UcsqlGenerator(Databricks.Generator):
         CreateToken: _create_token_sql,
         ShowTokens: lambda gen, node: f"SHOW TOKENS{_opt(gen, node, 'principal', 'FOR')}",
         DropToken: lambda gen, node: f"DROP TOKEN {gen.sql(node, 'this')}",
+        CreateWebhook: _create_webhook_sql,
+        AlterWebhook: lambda gen, node: (
+            f"ALTER WEBHOOK {gen.sql(node, 'this')} SET{_webhook_clauses(gen, node)}"
+        ),
+        DropWebhook: lambda gen, node: (
+            f"DROP WEBHOOK{_flag(node, 'exists', 'IF EXISTS')} {gen.sql(node, 'this')}"
+        ),
+        ShowWebhooks: lambda gen, node: f"SHOW WEBHOOKS{_opt(gen, node, 'model', 'ON MODEL')}",
+        TestWebhook: lambda gen, node: (
+            f"TEST WEBHOOK {gen.sql(node, 'this')}{_opt(gen, node, 'event', 'EVENT')}"
+        ),
         DescribeSecurable: _describe_sql,
         AddComment: lambda gen, node: (
             f"ADD COMMENT ON MODEL {gen.sql(node, 'this')}"
@@ -1416,11 +1592,13 @@ _QUERY_STARTS = {
     TokenType.VALUES,
     TokenType.L_PAREN,
 }
-_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "USER", "TOKEN", "COMMENT"}
-_ALTER_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "METASTORE", "COMMENT"}
+_CREATE_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "USER", "TOKEN", "WEBHOOK",
+                   "COMMENT"}
+_ALTER_OBJECTS = {"CATALOG", "SCHEMA", "DATABASE", "MODEL", "GROUP", "METASTORE", "WEBHOOK",
+                  "COMMENT"}
 _SHOW_OBJECTS = {
     "CATALOGS", "SCHEMAS", "DATABASES", "MODELS", "VERSIONS", "GROUPS", "USERS", "GRANTS",
-    "TOKENS", "COMMENTS", "ALIAS",
+    "TOKENS", "WEBHOOKS", "COMMENTS", "ALIAS",
 }  # fmt: skip
 # APPROVE / REJECT / CANCEL REQUEST n: the request's new status, and back.
 _DECISIONS = {"APPROVE": "APPROVED", "REJECT": "REJECTED", "CANCEL": "CANCELLED"}
@@ -1486,7 +1664,7 @@ def _instead(kind: str) -> str | None:
 
 # The words a ucsql statement starts with, for "did you mean" on a misspelled first word.
 _FIRST_WORDS = ["CREATE", "DROP", "ALTER", "COMMENT", "SET", "UNSET", "GRANT", "REVOKE", "SHOW",
-                "DESCRIBE", "GET", "SELECT", "WITH", "FROM", "VALUES"]
+                "DESCRIBE", "GET", "TEST", "SELECT", "WITH", "FROM", "VALUES"]
 
 
 def did_you_mean(word: str, choices: t.Iterable[str]) -> str | None:
@@ -1512,6 +1690,35 @@ _REFUSAL = (
     "{kind} is not a ucsql statement: the metastore changes only through ucsql statements "
     "(CREATE MODEL, GRANT, SET TAG ...). Queries may only SELECT from system views."
 )
+
+
+_MASKED_SECRET = "'********'"
+_STRING_TOKENS = {getattr(TokenType, name) for name in
+                  ("STRING", "HEREDOC_STRING", "RAW_STRING", "NATIONAL_STRING", "BYTE_STRING")
+                  if hasattr(TokenType, name)}
+
+
+def mask_secrets(sql: str) -> str:
+    """``sql`` with every string literal that follows the word SECRET replaced by
+    ``'********'``: the text the audit log keeps of a webhook statement (or of a script that
+    failed to parse), which must not hold a webhook's signing key.
+
+    >>> mask_secrets("CREATE WEBHOOK h URL 'https://x' EVENTS ('e') SECRET 'k3y'")
+    "CREATE WEBHOOK h URL 'https://x' EVENTS ('e') SECRET '********'"
+    """
+    if "SECRET" not in sql.upper():
+        return sql
+    try:
+        tokens = _UCSQL.tokenizer().tokenize(sql)
+    except TokenError:  # unterminated: hide everything after the word
+        return re.sub(r"(?is)(\bSECRET\b).*", r"\1 " + _MASKED_SECRET, sql)
+    out, last = [], 0
+    for before, token in zip(tokens, tokens[1:]):
+        if token.token_type in _STRING_TOKENS and before.text.upper() == "SECRET":
+            # A string token spans its quotes (start: the opening one, end: the closing one).
+            out.append(sql[last:token.start] + _MASKED_SECRET)
+            last = token.end + 1
+    return "".join(out) + sql[last:]
 
 
 def parse(sql: str) -> list[exp.Expression]:
@@ -1661,7 +1868,8 @@ def _route(tokens: list[Token]) -> tuple[str, str | None]:
         return ("ucsql", None) if second == "TAG" else ("refuse", "SET")
     if first in ("UNSET", "GRANT", "REVOKE"):
         return "ucsql", None
-    if (first, second) in (("ADD", "COMMENT"), ("REQUEST", "ALIAS")) or first in _DECISIONS:
+    if ((first, second) in (("ADD", "COMMENT"), ("REQUEST", "ALIAS"), ("TEST", "WEBHOOK"))
+            or first in _DECISIONS):
         return "ucsql", None
     if first == "GET":  # GET MODEL [VERSION]; Snowflake's GET @stage 'file://...' is refused
         return ("ucsql", None) if second == "MODEL" or len(tokens) == 1 else ("refuse", "GET")

@@ -432,6 +432,12 @@ class Engine:
         self._running: dict[int, Context] = {}  # statements running now, for cancel()
         self._running_lock = threading.Lock()
         self.sandbox = Sandbox()  # where queries that could run away run (ucsql.sandbox)
+        # Where webhooks may POST (MLflow's URL rules) and how deliveries are tried, read from
+        # the environment once, here (ucsql.webhooks).
+        from .webhooks.settings import DeliverySettings
+        from .webhooks.urls import UrlRules
+        self.webhook_rules = UrlRules.from_env()
+        self.webhook_settings = DeliverySettings.from_env()
         # Inside ``ucsql serve``: the folder token holders' uploads land in, the one place of the
         # server's filesystem a statement of theirs may name (Context.server_path).
         self.uploads: Path | None = None
@@ -497,7 +503,7 @@ class Engine:
         from .handlers import handler_for, is_read  # handlers import this module
 
         ctx = Context(self, principal, params if params is not None else {},
-                      statement or _canonical(node), _action_of(node), progress=progress,
+                      _audited_text(node, statement), _action_of(node), progress=progress,
                       token_id=token_id, as_rows=as_rows)
         try:  # refusals before the handler runs are audited like any other
             names.principal_name(principal)
@@ -674,6 +680,14 @@ def _check_params(params: Any) -> None:
             except UnicodeEncodeError:
                 raise InvalidArgument(f"Parameter value {names.shown(value)} holds an invalid "
                                       "character (a lone surrogate); pass valid Unicode text.") from None
+
+
+def _audited_text(node: exp.Expression, statement: str | None) -> str:
+    """The statement's text for its audit row: as given, else its own text; a webhook's secret
+    written in it is masked (ucsql.dialect.mask_secrets), whatever happens next."""
+    from .dialect import mask_secrets
+    text = statement or _canonical(node)
+    return mask_secrets(text) if "secret" in node.args else text
 
 
 def _canonical(node: exp.Expression) -> str:

@@ -80,6 +80,12 @@ class PermissionDenied(UcsqlError):
         self.missing = missing
 
 
+class RefusedUrl(InvalidArgument):
+    """A webhook URL the delivery rules refuse: a scheme not allowed (https only unless http is
+    allowed), no host, or a host that resolves to a private, loopback or link-local address
+    (unless those are allowed), as MLflow's webhooks refuse them."""
+
+
 class MetastoreError(UcsqlError):
     """The metastore file cannot be used: newer than this code, locked, or damaged."""
 
@@ -88,7 +94,7 @@ class MetastoreError(UcsqlError):
 
 __all__ = [
     "UcsqlError", "ParseError", "InvalidArgument", "NotFound", "AlreadyExists",
-    "PermissionDenied", "MetastoreError",
+    "PermissionDenied", "RefusedUrl", "MetastoreError",
 ]
 
 

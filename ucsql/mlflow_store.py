@@ -41,12 +41,12 @@ from mlflow.store.model_registry.abstract_store import AbstractStore
 from sqlglot import exp
 
 from . import dialect as d
-from . import names, serving
+from . import mlflow_webhooks, names, serving
 from .api import Catalog, connect, default_principal
 from .engine import record_refusal
 from .epoch_cache import EpochCache
 from .errors import InvalidArgument, PermissionDenied, Unauthenticated, UcsqlError
-from .mlflow_wording import PROMPTS, STAGES, WEBHOOKS, in_mlflow_terms, one_line
+from .mlflow_wording import PROMPTS, STAGES, in_mlflow_terms, one_line
 from .result import Result
 
 _STAGES_MESSAGE = STAGES
@@ -98,7 +98,8 @@ def _call_text(method, args, kwargs) -> tuple[str, str | None]:
     except TypeError:
         return f"mlflow: {method.__name__}(...)", None
     arguments = [(k, v) for k, v in list(bound.arguments.items())[1:] if v is not None]
-    shown = ", ".join(f"{k}={_shown(v)}" for k, v in arguments)
+    # A webhook's secret never reaches the audit log.
+    shown = ", ".join(f"{k}={'********' if k == 'secret' else _shown(v)}" for k, v in arguments)
     model = bound.arguments.get("name", bound.arguments.get("dst_name"))
     return f"mlflow: {method.__name__}({shown})", model if isinstance(model, str) else None
 
@@ -678,22 +679,13 @@ def _refused(name: str, message: str):
 
 # AbstractStore serves prompts as registered models whose versions have no files (source
 # "dummy-source"); ucsql versions are model folders with signatures, so every prompt call is
-# refused at once, never half-done. Webhooks wait for their issue.
+# refused at once, never half-done. Webhooks are statements (ucsql.mlflow_webhooks).
 _PROMPT_METHODS = sorted(m for m in dir(AbstractStore) if "prompt" in m and not m.startswith("_"))
-_WEBHOOK_METHODS = sorted(m for m in dir(AbstractStore) if "webhook" in m and not m.startswith("_"))
 for _method in _PROMPT_METHODS:
     setattr(UcsqlRegistryStore, _method, _refused(_method, PROMPTS))
-for _method in _WEBHOOK_METHODS:
-    setattr(UcsqlRegistryStore, _method, _refused(_method, WEBHOOKS))
-
-
-def _no_webhooks(self, event, max_results=None, page_token=None):
-    """MLflow's server asks after every change which webhooks to send it to: none, until
-    webhooks come (a refusal here is logged by MLflow as a traceback per change)."""
-    return PagedList([], None)
-
-
-UcsqlRegistryStore.list_webhooks_by_event = _no_webhooks
+for _name_, _method in mlflow_webhooks.METHODS.items():
+    setattr(UcsqlRegistryStore, _name_,
+            _mlflow_errors(functools.wraps(getattr(AbstractStore, _name_))(_method)))
 
 
 class UcsqlArtifactRepository(ArtifactRepository):

@@ -62,9 +62,6 @@ PROMPTS = (
     "own registry, e.g. MlflowClient(registry_uri='sqlite:///prompts.db').register_prompt(...) "
     "and .load_prompt(...), while models stay in ucsql.")
 
-WEBHOOKS = ("Webhooks are not yet supported by the ucsql registry; until they are, nothing is "
-            "sent when a model or version changes.")
-
 STAGES = (
     "Stages are not supported by ucsql, as in Unity Catalog. Use aliases instead: "
     "MlflowClient().set_registered_model_alias(name, 'Champion', version) marks a version, and "

@@ -111,6 +111,18 @@ TOPICS = (
         "{APPROVE | REJECT} REQUEST 7 [COMMENT 'bias check passed']",
         "CANCEL REQUEST 7",
         "SHOW ALIAS REQUESTS ON MODEL prod.ml_team.iris")),
+    Topic("WEBHOOK", "Webhooks: POST events to a URL, signed as MLflow (or Databricks) signs them.", (
+        ("CREATE WEBHOOK ci_trigger URL 'https://ci.example.com/hook' EVENTS "
+         "('model_version.created', 'model_version_alias.created') [ON MODEL prod.ml_team.iris] "
+         "[SECRET 'signing-key'] [FORMAT {MLFLOW | DATABRICKS}]"),
+        ("CREATE WEBHOOK audit_feed URL 'https://audit.example.com/in' EVENTS ('grant.created') "
+         "DESCRIPTION 'who got what' STATUS {ACTIVE | DISABLED}"),
+        ("ALTER WEBHOOK ci_trigger SET {STATUS {ACTIVE | DISABLED} "
+         "| URL 'https://ci.example.com/v2' | EVENTS ('model_version.created') "
+         "| SECRET {'new-key' | NULL} | DESCRIPTION 'retrain' | NAME ci_retrain}"),
+        "SHOW WEBHOOKS [ON MODEL prod.ml_team.iris]",
+        "TEST WEBHOOK ci_trigger [EVENT 'model_version.created']",
+        "DROP WEBHOOK [IF EXISTS] ci_trigger")),
     Topic("DESCRIBE", "The details of an object or a version, one (name, value) row each.", (
         ("DESCRIBE {CATALOG [EXTENDED] prod | SCHEMA [EXTENDED] prod.ml_team "
         "| MODEL [EXTENDED] prod.ml_team.iris}"),

@@ -120,7 +120,15 @@ operation_table(operation, alternative, privilege, level, gated) AS (VALUES
     ('CANCEL_ALIAS_REQUEST', 1, 'SUBJECT',              'SELF',      false),
     ('CANCEL_ALIAS_REQUEST', 2, 'MANAGE',               'MODEL',     true),
     ('CANCEL_ALIAS_REQUEST', 3, 'OWNER',                'METASTORE', true),
-    -- groups, the audit log, the metastore itself, its files (gc, backup, check)
+    -- webhooks on a model (CREATE, ALTER, DROP, TEST WEBHOOK ... ON MODEL, and which ones SHOW
+    -- WEBHOOKS lists): who may manage the model, as the legacy registry's CAN MANAGE. Webhooks
+    -- on every model are the admin's (ADMIN).
+    ('MANAGE_WEBHOOK',       1, 'MANAGE',               'MODEL',     true),
+    ('MANAGE_WEBHOOK',       2, 'OWNER',                'SCHEMA',    true),
+    ('MANAGE_WEBHOOK',       3, 'OWNER',                'CATALOG',   true),
+    ('MANAGE_WEBHOOK',       4, 'OWNER',                'METASTORE', true),
+    -- groups, the audit log, the metastore itself, its files (gc, backup, check), webhooks on
+    -- every model
     ('ADMIN',                1, 'OWNER',                'METASTORE', false)
 ),
 requirement AS (

@@ -11,7 +11,8 @@ from sqlglot import exp
 
 from .. import dialect as d
 from ..errors import UnsupportedStatement
-from . import access, conversations, looking, maintenance, models, namespace, tokens
+from . import (access, conversations, looking, maintenance, models, namespace, tokens,
+               webhooks)
 
 _HANDLERS = {
     d.CreateSecurable: namespace.create_securable,
@@ -42,6 +43,11 @@ _HANDLERS = {
     d.CreateToken: tokens.create_token,
     d.ShowTokens: tokens.show_tokens,
     d.DropToken: tokens.drop_token,
+    d.CreateWebhook: webhooks.create_webhook,
+    d.AlterWebhook: webhooks.alter_webhook,
+    d.DropWebhook: webhooks.drop_webhook,
+    d.ShowWebhooks: webhooks.show_webhooks,
+    d.TestWebhook: webhooks.test_webhook,
     d.ShowCatalogs: looking.show_catalogs,
     d.ShowSchemas: looking.show_schemas,
     d.ShowModels: looking.show_models,
@@ -67,7 +73,7 @@ _HANDLERS = {
 _READS = {
     d.GetModel, d.GetModelVersion, d.ShowGrants, d.ShowGrantsTo, d.ShowCatalogs, d.ShowSchemas,
     d.ShowModels, d.ShowVersions, d.ShowGroups, d.ShowGroupMembers, d.DescribeSecurable,
-    d.ShowTokens, d.ShowComments, d.ShowAliasRequests,
+    d.ShowTokens, d.ShowComments, d.ShowAliasRequests, d.ShowWebhooks, d.TestWebhook,
 }
 
 

@@ -6,7 +6,7 @@ import difflib
 
 from sqlglot import exp
 
-from .. import names
+from .. import events, names
 from ..dialect import did_you_mean, quote_name
 from ..engine import Context, Securable
 from ..errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
@@ -111,12 +111,15 @@ def grant(ctx: Context, node: exp.Expression) -> Result:
     ctx.authorize("MANAGE", target, what=f"grant privileges on {target}")
     privileges = _privileges(ctx, node, target)
     grantees = _principals(node)
+    new = []  # (privilege, grantee) pairs not granted before: what the event reports
     for grantee in grantees:
         grantee_id = known_principal(ctx, grantee)
         for privilege in privileges:
-            ctx.q("insert_grant", securable_id=target.id, principal_id=grantee_id,
-                  privilege=privilege, by=ctx.principal)
+            if ctx.q("insert_grant", securable_id=target.id, principal_id=grantee_id,
+                     privilege=privilege, by=ctx.principal):
+                new.append((privilege, grantee))
     ctx.detail = f"{', '.join(privileges)} to {', '.join(grantees)}"
+    _grant_event(ctx, "grant.created", target, new)
     return Result.done(f"Granted {', '.join(privileges)} on {target} to {', '.join(grantees)}.")
 
 
@@ -126,11 +129,26 @@ def revoke(ctx: Context, node: exp.Expression) -> Result:
     ctx.authorize("MANAGE", target, what=f"revoke privileges on {target}")
     privileges = _privileges(ctx, node, target)
     grantees = _principals(node)
+    gone = []
     for grantee in grantees:
         for privilege in privileges:
-            ctx.q("delete_grant", securable_id=target.id, principal=grantee, privilege=privilege)
+            if ctx.q("delete_grant", securable_id=target.id, principal=grantee,
+                     privilege=privilege):
+                gone.append((privilege, grantee))
     ctx.detail = f"{', '.join(privileges)} from {', '.join(grantees)}"
+    _grant_event(ctx, "grant.deleted", target, gone)
     return Result.done(f"Revoked {', '.join(privileges)} on {target} from {', '.join(grantees)}.")
+
+
+def _grant_event(ctx: Context, event_type: str, target: Securable,
+                 changed: list[tuple[str, str]]) -> None:
+    """One event for the grants a GRANT made (or a REVOKE removed); none if it changed nothing
+    (granting again, revoking what was not granted)."""
+    if changed:
+        events.record(ctx, event_type, target, {
+            "securable_type": target.kind, "securable": target.full_name,
+            "privileges": sorted({p for p, _ in changed}),
+            "principals": list(dict.fromkeys(g for _, g in changed))})
 
 
 def _admin_only(ctx: Context, what: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .. import names
+from .. import events, names
 from ..engine import Context
 from ..errors import InvalidArgument, NotFound, PermissionDenied
 from ..result import Result
@@ -30,6 +30,8 @@ def add_comment(ctx: Context, node: exp.Expression) -> Result:
                          author=ctx.principal, body=body)["comment_id"]
     on = f"{model.full_name} version {number}" if number is not None else model.full_name
     ctx.detail = f"comment {comment_id}"
+    events.record(ctx, "comment.created", model, _comment_data(model, comment_id, number,
+                                                               ctx.principal, body))
     return Result.done(f"Comment {comment_id} added on {on}.", {"comment_id": comment_id})
 
 
@@ -38,7 +40,10 @@ def alter_comment(ctx: Context, node: exp.Expression) -> Result:
     if not ctx.allowed("EDIT_COMMENT", model, subject=row["author"]):
         raise _refused(ctx, f"edit comment {row['comment_id']}",
                        f"only its author, {row['author']}, may edit it")
-    ctx.q("update_comment_body", comment_id=row["comment_id"], body=_body(ctx.text(node.args["text"])))
+    body = _body(ctx.text(node.args["text"]))
+    ctx.q("update_comment_body", comment_id=row["comment_id"], body=body)
+    events.record(ctx, "comment.updated", model, _comment_data(
+        model, row["comment_id"], row["version"], row["author"], body))
     return Result.done(f"Comment {row['comment_id']} edited.")
 
 
@@ -49,6 +54,8 @@ def drop_comment(ctx: Context, node: exp.Expression) -> Result:
                        f"it is {row['author']}'s, and deleting another's comment needs MANAGE "
                        f"on {model}")
     ctx.q("delete_comment", comment_id=row["comment_id"])
+    events.record(ctx, "comment.deleted", model, _comment_data(
+        model, row["comment_id"], row["version"], row["author"], None))
     return Result.done(f"Comment {row['comment_id']} deleted.")
 
 
@@ -69,6 +76,9 @@ def request_alias(ctx: Context, node: exp.Expression) -> Result:
     request_id = ctx.one("insert_alias_request", model_id=model.id, alias=alias, version=number,
                          requested_by=ctx.principal, comment=comment)["request_id"]
     ctx.detail = f"request {request_id}: {alias} -> version {number}"
+    events.record(ctx, "alias_request.created", model, {
+        "name": model.full_name, "request_id": str(request_id), "alias": alias,
+        "version": str(number), "requested_by": ctx.principal, "comment": comment})
     return Result.done(f"Request {request_id}: alias {alias} of {model.full_name} to version "
                        f"{number}, waiting for someone who may set it (APPROVE REQUEST "
                        f"{request_id}).", {"request_id": request_id})
@@ -100,6 +110,10 @@ def decide_request(ctx: Context, node: exp.Expression) -> Result:
                    decided_by=ctx.principal, comment=comment):
         raise InvalidArgument(f"Request {request_id} was decided meanwhile; SHOW ALIAS REQUESTS "
                               f"ON MODEL {model.full_name} shows how.")
+    events.record(ctx, f"alias_request.{decision.lower()}", model, {
+        "name": model.full_name, "request_id": str(request_id), "alias": row["alias"],
+        "version": str(row["version"]), "requested_by": row["requested_by"],
+        "decided_by": ctx.principal, "comment": comment})
     if decision == "APPROVED":  # the alias moves with the approval, or neither happens
         point_alias(ctx, model, row["alias"], _existing_version(ctx, model, row["version"]))
         return Result.done(f"Request {request_id} approved: alias {row['alias']} of "
@@ -122,6 +136,16 @@ def _comment(ctx: Context, node: exp.Expression):
                        "MODEL <model> lists a model's comments.")
     ctx.audit_kind, ctx.audit_name = "MODEL", model.full_name
     return row, model
+
+
+def _comment_data(model, comment_id: int, version: int | None, author: str,
+                  body: str | None) -> dict:
+    data = {"name": model.full_name, "comment_id": str(comment_id), "author": author}
+    if version is not None:
+        data["version"] = str(version)
+    if body is not None:
+        data["comment"] = body
+    return data
 
 
 def _body(text: str | None) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from .. import names, storage
+from .. import events, names, storage
 from ..engine import Context, storage_root_for
 from ..errors import InvalidArgument, NotFound, PermissionDenied
 from ..metastore import record_manifest
@@ -61,6 +61,8 @@ def add_model_version(ctx: Context, node: exp.Expression) -> Result:
         ctx.q("copy_lineage", from_model_id=src_id, from_version=src_version, model_id=model.id,
               version=version)
     ctx.audit_name = f"{model.full_name} version {version}"
+    events.version_created(ctx, model, version, recorded_source, run_id, dict(sorted(tags)),
+                           row.get("comment"))
     # The new version as GET MODEL VERSION would describe it, less its storage location (which
     # needs EXECUTE), for programs (``details["version"]``): the MLflow façade returns it
     # without reading it back.
@@ -92,6 +94,8 @@ def import_model_versions(ctx: Context, node: exp.Expression) -> Result:
     try:
         ctx.q("import_model_versions", model_id=model.id, first=first, storage_location=location,
               by=ctx.principal)
+        ctx.q("insert_import_events", model_id=model.id, securable_name=model.full_name,
+              schema_id=model.schema_id, first=first, principal=ctx.principal)
         _record_files(ctx, location)
     finally:
         ctx.cur.unregister("ucsql_import_rows")
@@ -200,6 +204,9 @@ def finalize_model_version(ctx: Context, node: exp.Expression) -> Result:
     if done is None:  # finalized by another request meanwhile
         raise InvalidArgument(f"Version {number} of {model.full_name} was finalized meanwhile.")
     digest = _record_files(ctx, location)
+    # MLflow's model_version.created: the version exists for readers once it is READY.
+    events.version_created(ctx, model, number, row["source"], row["run_id"], {},
+                           row.get("comment"))
     ctx.after_commit(lambda: ctx.engine.storage.discard(upload))
     return Result.done(f"Finalized version {number} of model {model.full_name}.",
                        {"full_name": model.full_name, "version": number, "status": "READY",
@@ -368,6 +375,8 @@ def drop_model_version(ctx: Context, node: exp.Expression) -> Result:
     number = _existing_version(ctx, model, ctx.value(node.args["version"]))
     location = ctx.one("model_version", model_id=model.id, version=number)["storage_location"]
     ctx.q("delete_model_version", model_id=model.id, version=number)
+    events.record(ctx, "model_version.deleted", model,
+                  {"name": model.full_name, "version": str(number)})
     # Versions of one bulk import share their files: they go with the last of them.
     if location and not ctx.one("shared_location", storage_location=location)["shared"]:
         ctx.q("delete_stored_files", storage_location=location)
@@ -396,6 +405,9 @@ def point_alias(ctx: Context, model, alias: str, number: int) -> None:
         raise InvalidArgument(f"Model {model.full_name} would have {count} aliases; a model has at "
                               f"most {names.MAX_ALIASES}. Drop one with ALTER MODEL "
                               f"{model.full_name} DROP ALIAS <alias>.")
+    # MLflow fires model_version_alias.created whether the alias is new or moved.
+    events.record(ctx, "model_version_alias.created", model,
+                  {"name": model.full_name, "alias": alias, "version": str(number)})
 
 
 def drop_alias(ctx: Context, node: exp.Expression) -> Result:
@@ -405,4 +417,6 @@ def drop_alias(ctx: Context, node: exp.Expression) -> Result:
     if not ctx.one("delete_alias", model_id=model.id, alias=alias):
         raise NotFound(f"Model {model.full_name} has no alias {alias}. "
                        f"Use DESCRIBE MODEL {model.full_name} to see its aliases.")
+    events.record(ctx, "model_version_alias.deleted", model,
+                  {"name": model.full_name, "alias": alias})
     return Result.done(f"Dropped alias {alias} of {model.full_name}.")

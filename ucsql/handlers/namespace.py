@@ -6,7 +6,7 @@ import shutil
 
 from sqlglot import exp
 
-from .. import names, storage
+from .. import events, names, storage
 from ..engine import Context, Securable
 from ..errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from ..result import Result
@@ -64,6 +64,9 @@ def create_securable(ctx: Context, node: exp.Expression) -> Result:
                   owner_id=ctx.principal_id(ctx.principal),
                   comment=names.comment(ctx.text(node.args.get("comment"))),
                   storage_root=location, by=ctx.principal)
+    if kind == "MODEL":
+        events.model_created(ctx, Securable(row["securable_id"], kind, full_name, None,
+                                            parent.id), row["comment"])
     return Result.done(f"Created {kind.lower()} {full_name}.",
                        {"kind": kind, "full_name": full_name, **row})
 
@@ -110,7 +113,13 @@ def drop_securable(ctx: Context, node: exp.Expression) -> Result:
     default = ctx.engine.metastore.storage_root
     locations = [storage.resolve(r[0], default)
                  for r in ctx.q("storage_locations_under", securable_id=target.id)]
+    # Every model the drop removes (one, or a CASCADE's) says so, before its rows go.
+    dropped = ([target] if kind == "MODEL" else
+               [Securable(r["securable_id"], "MODEL", r["full_name"], None, r["schema_id"])
+                for r in ctx.table("models_under", securable_id=target.id).to_pylist()])
     ctx.q("delete_securable_tree", securable_id=target.id)
+    for model in dropped:
+        events.record(ctx, "registered_model.deleted", model, {"name": model.full_name})
     files = ctx.engine.storage
     # Files go only once the rows are gone for good; a crash in between leaves unreferenced
     # folders, which are garbage by definition.
@@ -178,6 +187,10 @@ def rename_model(ctx: Context, node: exp.Expression) -> Result:
     if ctx.one("child_by_name", parent_id=target.schema_id, name=new_name):
         raise AlreadyExists(f"Model {catalog}.{schema}.{new_name} already exists; choose another name.")
     ctx.q("rename_securable", securable_id=target.id, name=new_name, by=ctx.principal)
+    renamed = Securable(target.id, "MODEL", f"{catalog}.{schema}.{new_name}", target.catalog_id,
+                        target.schema_id)
+    events.record(ctx, "registered_model.renamed", renamed,
+                  {"name": renamed.full_name, "previous_name": target.full_name})
     ctx.detail = f"renamed to {catalog}.{schema}.{new_name}"
     return Result.done(f"Renamed model {target.full_name} to {catalog}.{schema}.{new_name}.")
 
@@ -204,12 +217,15 @@ def set_tags(ctx: Context, node: exp.Expression) -> Result:
                   by=ctx.principal)
         count = ctx.one("count_version_tags", model_id=target.id, version=number)["n"]
         where = f"{target.full_name} version {number}"
+        events.tags_set(ctx, target, number, pairs)
     else:
         for key, value in pairs:
             ctx.q("upsert_securable_tag", securable_id=target.id, key=key, value=value,
                   by=ctx.principal)
         count = ctx.one("count_securable_tags", securable_id=target.id)["n"]
         where = str(target)
+        if kind == "MODEL":
+            events.tags_set(ctx, target, None, pairs)
     if count > names.MAX_TAGS:
         raise InvalidArgument(f"{where} would have {count} tags; an object has at most "
                               f"{names.MAX_TAGS}. Remove some with UNSET TAGS first.")
@@ -224,11 +240,15 @@ def unset_tags(ctx: Context, node: exp.Expression) -> Result:
     version = node.args.get("version")
     if version is not None:
         number = _existing_version(ctx, target, ctx.value(version))
-        for key in keys:
-            ctx.q("delete_version_tag", model_id=target.id, version=number, key=key)
+        # Events only for the tags that were there: unsetting an absent one changes nothing.
+        gone = [key for key in keys
+                if ctx.q("delete_version_tag", model_id=target.id, version=number, key=key)]
+        events.tags_deleted(ctx, target, number, gone)
     else:
-        for key in keys:
-            ctx.q("delete_securable_tag", securable_id=target.id, key=key)
+        gone = [key for key in keys
+                if ctx.q("delete_securable_tag", securable_id=target.id, key=key)]
+        if kind == "MODEL":
+            events.tags_deleted(ctx, target, None, gone)
     return Result.done(f"Unset {len(keys)} tag{'s' if len(keys) != 1 else ''} on {target.full_name}.")
 
 

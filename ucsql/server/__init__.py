@@ -83,11 +83,19 @@ def serve(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8080,
     # that wait to be written when the file is let go. This one unwinds, so they are written.
     main = threading.current_thread() is threading.main_thread()  # (signals: main thread only)
     previous = signal.signal(signal.SIGTERM, _stopped) if main else None
+    from ..webhooks.delivery import Worker
+    engine = catalog.engine
     try:
-        with catalog.engine.metastore.lease(wait=False):  # held until the server stops
+        with engine.metastore.lease(wait=False):  # held until the server stops
+            # Webhook deliveries of every event, from every interface (ucsql.webhooks).
+            worker, stop = Worker(engine.metastore, engine.webhook_rules,
+                                  engine.webhook_settings).start()
             try:
                 server.run()
             finally:
+                stop.set()
+                # A try still under way is not waited for: unrecorded, it is made again later.
+                worker.join(timeout=5)
                 local_clients.withdraw(local)
     finally:
         if main:

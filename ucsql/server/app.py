@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import re
 import traceback
 import urllib.parse
 from pathlib import Path
@@ -31,6 +32,9 @@ from . import sql_api, tracking, uc_api
 from .auth import TokenAuth
 
 FILES = "/ucsql/files/{model}/{version:int}/mlflow-artifacts/artifacts"
+# MLflow's own handler would send the test itself, unsigned (the store never hands out a
+# webhook's secret): ucsql's TEST WEBHOOK sends it, signed, as the caller.
+TEST_WEBHOOK = re.compile(r"/(?:ajax-)?api/2\.0/mlflow/webhooks/([^/]+)/test")
 
 
 def configure_mlflow(registry_uri: str, tracking_uri: str, artifacts: Path,
@@ -79,6 +83,8 @@ def build(catalog: Catalog):
         if scope["type"] == "http" and (path.startswith("/ucsql/")
                                         or path == "/model-versions/get-artifact"):
             await ours(scope, receive, send)
+        elif scope["type"] == "http" and TEST_WEBHOOK.fullmatch(path):
+            await _test_webhook(scope, receive, send)
         elif scope["type"] == "http" and path.startswith("/api/2.0/sql/"):
             await sql(scope, receive, send)
         elif scope["type"] == "http" and path.startswith(uc_api.PREFIX + "/"):
@@ -164,6 +170,37 @@ async def _file_response(model: str, version: str, path: str) -> Response:
                             status_code=404)
     media = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     return FileResponse(file, media_type=media)
+
+
+async def _test_webhook(scope, receive, send) -> None:
+    """MLflow's POST /webhooks/{id}/test as the caller's TEST WEBHOOK; MLflow's answer shape."""
+    from google.protobuf.json_format import MessageToDict
+    from mlflow.entities.webhook import WebhookEvent
+    from mlflow.exceptions import MlflowException
+    from mlflow.server.handlers import _get_model_registry_store
+
+    request = Request(scope, receive)
+    webhook_id = urllib.parse.unquote(TEST_WEBHOOK.fullmatch(scope["path"]).group(1))
+    try:
+        body = json.loads(await request.body() or b"{}")
+        event = body.get("event") if isinstance(body, dict) else None
+        event = (WebhookEvent(str(event["entity"]).lower(), str(event["action"]).lower())
+                 if isinstance(event, dict) else None)
+    except MlflowException as e:
+        return await _error(e)(scope, receive, send)
+    except (ValueError, KeyError, TypeError) as e:
+        response = JSONResponse({"error_code": "INVALID_PARAMETER_VALUE",
+                                 "message": f"Bad test request: {e}"}, status_code=400)
+        return await response(scope, receive, send)
+
+    def run():
+        return _get_model_registry_store().test_webhook(webhook_id, event)
+    try:
+        result = await anyio.to_thread.run_sync(run)
+    except Exception as e:  # noqa: BLE001 - MLflow errors become MLflow's JSON answers
+        return await _error(e)(scope, receive, send)
+    answer = {"result": MessageToDict(result.to_proto(), preserving_proto_field_name=True)}
+    await JSONResponse(answer)(scope, receive, send)
 
 
 def _error(e: Exception) -> Response:
