@@ -223,21 +223,29 @@ async def schema_page(request: Request) -> Response:
 @handles_errors
 async def model_page(request: Request) -> Response:
     full = request.path_params["model"]
-    _name_parts(full)
-    found = await _ask("model", model=full)
-    if not found:
-        raise NotFound(f"Model {full[:200]} does not exist, or you may not see it.")
+    parts = _name_parts(full)
+    catalog = _caller().catalog
+    # Statements about one model (planned for that target) where they answer the question;
+    # the views where only they have the columns (digests, lineage, activity).
+    head = await _run(catalog, f"GET MODEL {_full(*parts)}")
+    model = dict(zip(head.columns, head.fetchone()),
+                 catalog_name=parts[0], schema_name=parts[1], model_name=parts[2])
     versions = await _ask("model_versions", model=full)
     lineage = await _ask("model_lineage", model=full)
     activity = await _ask("model_activity", model=full)
-    return _page(request, "model.html", model=found[0], versions=versions,
-                 aliases=await _ask("model_aliases", model=full),
-                 tags=await _ask("model_tags", model=full), lineage=lineage,
-                 graph=charts.lineage_graph(lineage), activity=activity,
+    requests = _rows(await _run(catalog, f"SHOW ALIAS REQUESTS ON MODEL {_full(*parts)}"))
+    requests.sort(key=lambda r: (r["status"] != "PENDING", -r["request_id"]))
+    return _page(request, "model.html", model=model, versions=versions,
+                 aliases=model["aliases"] or [],
+                 tags=[{"tag_name": k, "tag_value": v} for k, v in model["tags"] or []],
+                 lineage=lineage, graph=charts.lineage_graph(lineage), activity=activity,
                  alias_history=[a for a in activity if a["activity"] in ALIAS_CHANGES],
-                 comments=await _ask("model_comments", model=full),
-                 requests=await _ask("model_alias_requests", model=full),
-                 note=request.query_params.get("note"))
+                 comments=_rows(await _run(catalog, f"SHOW COMMENTS ON MODEL {_full(*parts)}")),
+                 requests=requests, note=request.query_params.get("note"))
+
+
+def _rows(result) -> list[dict]:
+    return [dict(zip(result.columns, row)) for row in result.fetchall()]
 
 
 @handles_errors
