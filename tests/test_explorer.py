@@ -40,6 +40,16 @@ signature:
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("explorer")
     s = Server(folder)
+    try:
+        _fill(s, folder)
+    except BaseException:  # a server left running would hold its port and file
+        s.stop()
+        raise
+    yield s
+    s.stop()
+
+
+def _fill(s: Server, folder: Path) -> None:
     files = folder / "model"
     files.mkdir()
     (files / "MLmodel").write_text(MLMODEL)
@@ -52,8 +62,6 @@ def server(tmp_path_factory):
                 "SET TAG ON MODEL main.default.iris team = 'ml'; "
                 "CREATE MODEL main.default.`odd<b>name` COMMENT ?; "
                 "SET TAG ON MODEL main.default.`odd<b>name` note = ?", [HOSTILE, HOSTILE])
-    yield s
-    s.stop()
 
 
 @pytest.fixture(scope="module")
