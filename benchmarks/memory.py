@@ -5,7 +5,8 @@ SQLite store, each in a fresh process of its own (so one store's memory is not t
 
 The worker makes CALLS calls, a mix in turn over 10 models: get version by alias, set a version
 tag (the same key, so the data does not grow), search versions by name; it reads its resident
-set size (/proc/self/statm) before the first call and after every EVERY calls.
+set size (/proc/self/statm) before the first call and after every EVERY calls, each time after
+0.3 s of quiet, once ucsql has let go of the file (see quiet_rss).
 
 Growth is the slope of RSS against calls over the second half of the calls, the first half being
 the warm-up (imports, SQLAlchemy's and DuckDB's caches filling: the SQLite store's process grows
@@ -38,6 +39,7 @@ from benchmarks.timing import table  # noqa: E402
 
 MODELS = [f"main.default.mem{m}" for m in range(10)]
 FLAT_KIB_PER_1K = 256
+QUIET = 0.3  # seconds before each sample: more than UCSQL_IDLE_RELEASE's default
 
 
 def rss_bytes() -> int:
@@ -45,11 +47,19 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def quiet_rss() -> int:
+    """RSS once the store is idle: ucsql lets go of the file (and DuckDB frees its buffers)
+    after UCSQL_IDLE_RELEASE (0.2 s) of quiet, so every sample is read in the same state rather
+    than wherever the last call left DuckDB; the SQLite store waits as long, for fairness."""
+    time.sleep(QUIET)
+    return rss_bytes()
+
+
 def worker(registry: str, tracking: str, calls: int, every: int) -> dict:
     from mlflow import MlflowClient
     client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
     client.get_registered_model(MODELS[0])  # open the store first
-    samples, errors = [[0, rss_bytes()]], []
+    samples, errors = [[0, quiet_rss()]], []
     started = time.perf_counter()
     for i in range(calls):
         name = MODELS[i % len(MODELS)]
@@ -65,7 +75,7 @@ def worker(registry: str, tracking: str, calls: int, every: int) -> dict:
         except Exception as e:  # noqa: BLE001  counted and reported
             errors.append(f"call {i}: {type(e).__name__}: {str(e)[:300]}")
         if (i + 1) % every == 0:
-            samples.append([i + 1, rss_bytes()])
+            samples.append([i + 1, quiet_rss()])
     return {"samples": samples, "errors": len(errors), "error_samples": errors[:3],
             "seconds": time.perf_counter() - started}
 
@@ -136,7 +146,7 @@ def render(r: dict) -> str:
          "growth_kib_per_1k"),
         (f"  same, from {r['every']:,} calls on", "growth_from_first_sample_kib_per_1k"),
         (f"flat (<= {r['flat_kib_per_1k']} KiB per 1,000 calls)", "flat"),
-        ("seconds for the calls", "seconds"), ("errors", "errors")]]
+        ("seconds (the calls and the pauses before samples)", "seconds"), ("errors", "errors")]]
     curve = "  RSS MiB every {:,} calls: sqlite {}; ucsql {}".format(
         r["every"], " ".join(f"{b / 2**20:.1f}" for _, b in s["samples"]),
         " ".join(f"{b / 2**20:.1f}" for _, b in u["samples"]))
