@@ -1,6 +1,7 @@
 """Run the ucsql benchmarks (issue 6) and check them against their targets.
 
-    python benchmarks/run.py [--quick] [--only registry,governance,analytics,concurrency,cold_start,guard]
+    python benchmarks/run.py [--quick] [--only registry,governance,analytics,concurrency,cold_start,
+                                               guard,memory,handoff,small_check]
 
 Prints one table per section and a table of targets (target, measured, met?), and writes every
 figure to benchmarks/results/latest.json. ``--quick`` runs tiny scales (a smoke test, about a
@@ -11,6 +12,7 @@ minute); the full run is the issue's scales (1k and 100k versions, 10k groups an
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import platform
 import sys
@@ -26,7 +28,8 @@ import ucsql
 from benchmarks import targets
 from benchmarks.timing import table
 
-SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start", "guard"]
+SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start", "guard",
+            "memory", "handoff", "small_check"]
 
 FULL = {
     "registry": {"scales": [1_000, 100_000], "count": 200, "warmup": 20, "cold": 1_000},
@@ -35,6 +38,9 @@ FULL = {
     "concurrency": {"writers": 4, "per_writer": 50},
     "cold_start": {"repeat": 5},
     "guard": {"sizes": [250, 1_000, 4_000]},
+    "memory": {"calls": 10_000, "every": 1_000},
+    "handoff": {"rounds": 400, "default_rounds": 20},
+    "small_check": {"repeat": 500},
 }
 QUICK = {
     "registry": {"scales": [200, 2_000], "count": 10, "warmup": 2, "cold": 20},
@@ -43,27 +49,16 @@ QUICK = {
     "concurrency": {"writers": 2, "per_writer": 10},
     "cold_start": {"repeat": 1},
     "guard": {"sizes": [50, 200], "models": 100, "repeat": 5},
+    "memory": {"calls": 600, "every": 100},
+    "handoff": {"rounds": 10, "default_rounds": 4},
+    "small_check": {"repeat": 20},
 }
 
 
 def run_section(name: str, work: Path, settings: dict) -> dict:
-    if name == "registry":
-        from benchmarks import registry
-        return registry.run(work, **settings)
-    if name == "governance":
-        from benchmarks import governance
-        return governance.run(work, **settings)
-    if name == "analytics":
-        from benchmarks import analytics
-        return analytics.run(work, **settings)
-    if name == "concurrency":
-        from benchmarks import concurrency
-        return concurrency.run(work, **settings)
-    if name == "guard":
-        from benchmarks import guard
-        return guard.run(work, **settings)
-    from benchmarks import cold_start
-    return cold_start.run(work, **settings)
+    # Each section is a module of benchmarks/ with run(work, **settings) and render(result).
+    module = importlib.import_module(f"benchmarks.{name}")
+    return module.run(work, **settings)
 
 
 def render_section(name: str, result: dict) -> str:

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start", "guard"]
+SECTIONS = ["registry", "governance", "analytics", "concurrency", "cold_start", "guard",
+            "memory", "handoff", "small_check"]
 WORKLOADS = ["create_registered_model", "create_model_version", "create_model_version_files",
              "set_alias", "get_version_by_alias", "get_registered_model", "set_version_tag",
              "search_versions_by_name", "search_versions_by_tag", "search_versions_by_run_id",
@@ -33,7 +34,8 @@ def test_quick_run_covers_every_section(tmp_path):
                           timeout=900, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     for title in ["== Registry per call", "== Governance at scale", "== Analytics at",
-                  "== Concurrency:", "== Cold start:", "== SELECT guard:", "== Targets =="]:
+                  "== Concurrency:", "== Cold start:", "== SELECT guard:", "== Memory of one",
+                  "== Handoff between", "== Small metastore", "== Targets =="]:
         assert title in done.stdout, f"{title!r} missing from:\n{done.stdout}"
     report = json.loads(out.read_text())
     assert sorted(report["sections"]) == sorted(SECTIONS)
@@ -78,5 +80,24 @@ def test_quick_run_covers_every_section(tmp_path):
 
     sizes = report["sections"]["guard"]["sizes"]
     assert len(sizes) >= 2 and all(r["guard_s"] > 0 and r["select_s"] > 0 for r in sizes)
+
+    memory = report["sections"]["memory"]
+    for store, figures in memory["stores"].items():
+        assert figures["errors"] == 0, (store, figures["error_samples"])
+        # a sample before the first call and one every `every` calls, RSS read for real
+        assert [c for c, _ in figures["samples"]] == list(range(0, memory["calls"] + 1,
+                                                                memory["every"])), store
+        assert all(rss > 0 for _, rss in figures["samples"]) and isinstance(figures["flat"], bool)
+
+    for name, variant in report["sections"]["handoff"]["variants"].items():
+        assert variant["errors"] == 0, (name, variant["error_samples"])
+        # most rounds were real handoffs: the waiter had asked before the holder let go
+        assert variant["handoffs"] >= variant["rounds"] // 2, (name, variant)
+        assert variant["latency"]["median_ms"] > variant["warm_statement"]["median_ms"] > 0, name
+
+    small = report["sections"]["small_check"]
+    assert small["errors"] == 0, small["error_samples"]  # every answer as granted, none cached
+    assert small["uncached_check"]["n"] == small["repeat"] and positive(small["uncached_check"])
+    assert small["distinct_epochs"] == small["repeat"] + small["warmup"]
 
     assert report["targets"] and all(isinstance(t["met"], bool) for t in report["targets"])
