@@ -1212,22 +1212,22 @@ class UcsqlParser(Databricks.Parser):
         name = self._parse_uc_name("a model name", start)
         self._expect("VERSION", expected="VERSION n", anchor=start)
         version = self._parse_uc_version(start)
-        comment = None
-        if self._match(TokenType.COMMENT):
-            comment = self._parse_uc_value("a comment string", self._prev)
         return self.expression(RequestAlias(this=name, alias=alias, version=version,
-                                            comment=comment))
+                                            comment=self._parse_uc_why()))
 
     def _parse_uc_decide_request(self, start: Token) -> DecideAliasRequest:
         decision = _DECISIONS[self._prev.text.upper()]
         self._match_text_seq("ALIAS")  # APPROVE ALIAS REQUEST n reads well too
         self._expect("REQUEST", expected="REQUEST <id>", anchor=start)
         request_id = self._parse_uc_id("a request id", start)
-        comment = None
-        if self._match(TokenType.COMMENT):
-            comment = self._parse_uc_value("a comment string", self._prev)
         return self.expression(DecideAliasRequest(this=request_id, decision=decision,
-                                                  comment=comment))
+                                                  comment=self._parse_uc_why()))
+
+    def _parse_uc_why(self) -> exp.Expression | None:
+        """``[COMMENT 'why']`` after an alias request or its decision."""
+        if self._match(TokenType.COMMENT):
+            return self._parse_uc_value("a comment string", self._prev)
+        return None
 
     def _parse_uc_describe(self) -> DescribeSecurable:
         start = self._prev
