@@ -722,8 +722,11 @@ def test_the_sandbox_answers_as_the_metastore_does(vault, select_strategy, data,
     there), gives the same answer or the same kind of error: the sandbox sees exactly the
     caller's rows."""
     text = data.draw(select_strategy, label="query")
-    if ";" in text or any(f in text for f in ("now()", "row_number", "LIMIT")):
-        return  # scripts, and answers that may differ from one run to the next
+    if ";" in text or any(f in text for f in ("now()", "row_number", "LIMIT",
+                                               "system.access.audit")):
+        # scripts, and answers that may differ from one run to the next (the audit log holds
+        # the first run's row by the time the second reads it)
+        return
     wrapped = f"SELECT * FROM ({text}) AS q WHERE repeat('x', 0) = ''"
     cat = vault.as_(principal)
     here = _answer(cat, text)
