@@ -108,3 +108,21 @@ def test_statements_from_many_threads(admin):
         t.join()
     assert errors == []
     assert admin.sql("SELECT count(*) FROM system.information_schema.model_tags").scalar() == 20
+
+
+def test_the_file_lock_recovers_when_its_descriptor_was_closed_behind_its_back(tmp_path):
+    """Seen once in CI: the lock's descriptor was closed by something else in the process, and
+    the next opening failed with EBADF. The lock opens its file again and takes it."""
+    import os
+
+    from ucsql.file_lock import FileLock
+    lock = FileLock(str(tmp_path / "m.duckdb.lock"))
+    lock.acquire(1)
+    lock.release()
+    os.close(lock._fd)  # what happened behind its back
+    lock.acquire(1)
+    assert lock.holder().startswith(f"process {os.getpid()} ")
+    os.close(lock._fd)
+    lock.release()  # a release through a closed descriptor is not an error either
+    lock.acquire(1)
+    lock.release()

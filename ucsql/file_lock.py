@@ -21,6 +21,7 @@ waiter opens it, which would erase the holder's name, and the needs here are a f
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import sys
@@ -79,24 +80,35 @@ class FileLock:
             if fcntl is None:
                 self._count = 1
                 return
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-                                   | getattr(os, "O_CLOEXEC", 0), self.mode)
-            deadline = time.monotonic() + timeout
-            delay = 0.0005
-            while True:
-                try:
-                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if not wait or time.monotonic() >= deadline:
-                        raise Busy(self.holder()) from None
-                    time.sleep(delay * random.uniform(0.5, 1.5))
-                    delay = min(delay * 2, 0.004)
-            os.ftruncate(self._fd, 0)
-            os.pwrite(self._fd, f"{os.getpid()} {os.path.basename(sys.argv[0] or 'python')}\n"
-                      .encode("utf-8", "backslashreplace"), 0)
+            try:
+                self._take(timeout, wait)
+            except OSError as e:
+                if e.errno != errno.EBADF:
+                    raise
+                # Our descriptor was closed behind our back (seen once in CI, cause not found):
+                # it held no lock any more, so open the lock file afresh and take it again.
+                self._fd = None
+                self._take(timeout, wait)
             self._count = 1
+
+    def _take(self, timeout: float, wait: bool) -> None:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                               | getattr(os, "O_CLOEXEC", 0), self.mode)
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait or time.monotonic() >= deadline:
+                    raise Busy(self.holder()) from None
+                time.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 2, 0.004)
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()} {os.path.basename(sys.argv[0] or 'python')}\n"
+                  .encode("utf-8", "backslashreplace"), 0)
 
     def release(self) -> None:
         """Let go once; the OS lock goes with the last holder in this process."""
@@ -105,7 +117,12 @@ class FileLock:
                 return
             self._count -= 1
             if self._count == 0 and self._fd is not None and fcntl is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                except OSError as e:  # closed behind our back: no lock is held through it
+                    if e.errno != errno.EBADF:
+                        raise
+                    self._fd = None
 
     def holder(self) -> str:
         """"process PID (program)" of the process that last took the lock, or "" if unknown."""
